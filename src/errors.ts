@@ -31,6 +31,15 @@ export class WireError extends McastError {
     this.layer = layer;
     this.offset = offset;
   }
+
+  /** Move the offset by `delta` bytes (a layer-relative offset becoming frame-relative), message included. */
+  rebase(delta: number): this {
+    if (delta !== 0) {
+      this.offset += delta;
+      this.message = this.message.replace(/at byte \d+/, `at byte ${this.offset}`);
+    }
+    return this;
+  }
 }
 
 /** The input ended before a field the header says is there. */

@@ -1,0 +1,67 @@
+/**
+ * The `mcast` command line: registers the subcommands and maps errors to exit codes, tcpdump-style:
+ * usage errors exit 2 with one line and the usage hint; system and file errors exit 1 with one line; never a stack
+ * trace (set MCAST_DEBUG=1 to see one). Each subcommand lives in its own module and stays thin.
+ */
+import { Command, CommanderError } from 'commander';
+import { McastError, UsageError } from '../errors.js';
+import { registerCommands } from './commands.js';
+
+export const VERSION = '0.1.0';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('mcast')
+    .description('IPv4 multicast at the packet level: sniff, replay, craft and inject IGMP; map groups; send and listen')
+    .version(VERSION, '-V, --version')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ outputError: () => {} });
+  registerCommands(program);
+  for (const cmd of program.commands) cmd.exitOverride().configureOutput({ outputError: () => {} });
+  return program;
+}
+
+/** Runs the CLI; resolves to the process exit code. */
+export async function run(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    // `mcast replay big.pcap | head` closes the pipe early: that is a normal end, not a crash.
+    if (err.code === 'EPIPE') process.exit(0);
+  });
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    return report(err, program);
+  }
+}
+
+function report(err: unknown, program: Command): number {
+  if (err instanceof CommanderError) {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+    const msg = err.message.replace(/^error: /, '');
+    process.stderr.write(`mcast: ${msg}\n${usageHint(program)}\n`);
+    return 2;
+  }
+  if (err instanceof UsageError) {
+    process.stderr.write(`mcast: ${err.message}\n${usageHint(program)}\n`);
+    return 2;
+  }
+  if (err instanceof McastError) {
+    process.stderr.write(`mcast: ${err.message}\n`);
+    return 1;
+  }
+  const e = err as NodeJS.ErrnoException;
+  if (process.env.MCAST_DEBUG === '1' && e?.stack) process.stderr.write(`${e.stack}\n`);
+  const detail = e?.code ? `${e.message} (${e.code})` : String(e?.message ?? err);
+  process.stderr.write(`mcast: ${detail}\n`);
+  return 1;
+}
+
+function usageHint(program: Command): string {
+  const sub = process.argv[2];
+  const cmd = program.commands.find((c) => c.name() === sub);
+  return cmd ? `usage: mcast ${cmd.name()} ${cmd.usage()}  (see: mcast ${cmd.name()} --help)` : 'see: mcast --help';
+}

@@ -1,0 +1,42 @@
+/**
+ * Buffered synchronous output to a file descriptor. A replay loop is synchronous, so process.stdout's async
+ * queue would grow without bound on a big capture; this writes in 64 KiB batches with fs.writeSync and waits out
+ * EAGAIN on a non-blocking pipe, so memory stays flat and `| head` ends cleanly (EPIPE ends the process quietly).
+ */
+import { writeSync } from 'node:fs';
+
+const FLUSH_AT = 64 * 1024;
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+export class LineSink {
+  private parts: string[] = [];
+  private size = 0;
+  constructor(private readonly fd: number) {}
+
+  line(s: string): void {
+    this.parts.push(s, '\n');
+    this.size += s.length + 1;
+    if (this.size >= FLUSH_AT) this.flush();
+  }
+
+  flush(): void {
+    if (this.parts.length === 0) return;
+    const data = Buffer.from(this.parts.join(''), 'utf8');
+    this.parts = [];
+    this.size = 0;
+    let off = 0;
+    while (off < data.length) {
+      try {
+        off += writeSync(this.fd, data, off, data.length - off);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN') {
+          Atomics.wait(sleeper, 0, 0, 2);
+          continue;
+        }
+        if (code === 'EPIPE') process.exit(0);
+        throw err;
+      }
+    }
+  }
+}

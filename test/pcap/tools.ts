@@ -1,0 +1,204 @@
+/**
+ * Independent references for the capture-file tests: tshark, tcpdump and the npm pcap-parser, plus a helper that
+ * reads a whole capture with our reader into plain snapshots.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { requireLive } from '../support/live.js';
+import { openCapture, type OpenCaptureOptions } from '../../src/pcap/index.js';
+import { CaptureFileError } from '../../src/errors.js';
+
+/** Tests needing external tools skip with a printed reason, or fail under MCAST_REQUIRE_LIVE=1. */
+export function toolGate(commands: string[]): { ok: boolean; reason: string | null } {
+  for (const cmd of commands) {
+    const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+    if (r.status !== 0) {
+      const reason = `the command ${cmd} is not installed`;
+      if (requireLive) throw new Error(`MCAST_REQUIRE_LIVE=1 but ${reason}`);
+      console.warn(`skipping tests: ${reason}`);
+      return { ok: false, reason };
+    }
+  }
+  return { ok: true, reason: null };
+}
+
+export function tmpDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'mcast-pcap-'));
+}
+
+export const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/formats');
+
+/** A record as plain data (the reader's object is reused, so tests copy it). */
+export interface Snap {
+  caplen: number;
+  wirelen: number;
+  tsSec: number;
+  tsNsec: number;
+  tsDigits: number;
+  linkType: number;
+  ifaceIndex: number;
+  ifaceName: string | null;
+  fileOffset: number;
+  section: number;
+  hasTimestamp: boolean;
+  hex: string;
+}
+
+export interface ReadResult {
+  format: 'pcap' | 'pcapng';
+  records: Snap[];
+  error: CaptureFileError | null;
+}
+
+/** Reads everything; a CaptureFileError (at open or later) ends the read and is returned with the records before it. */
+export function readAll(file: string | number, opts: OpenCaptureOptions = {}): ReadResult {
+  let reader;
+  try {
+    reader = openCapture(file, opts);
+  } catch (e) {
+    if (e instanceof CaptureFileError) return { format: 'pcap', records: [], error: e };
+    throw e;
+  }
+  const records: Snap[] = [];
+  let error: CaptureFileError | null = null;
+  try {
+    for (let r = reader.next(); r !== null; r = reader.next()) {
+      records.push({
+        caplen: r.caplen,
+        wirelen: r.wirelen,
+        tsSec: r.tsSec,
+        tsNsec: r.tsNsec,
+        tsDigits: r.tsDigits,
+        linkType: r.linkType,
+        ifaceIndex: r.ifaceIndex,
+        ifaceName: r.ifaceName,
+        fileOffset: r.fileOffset,
+        section: r.section,
+        hasTimestamp: r.hasTimestamp,
+        hex: Buffer.from(r.buf.buffer, r.buf.byteOffset + r.offset, r.caplen).toString('hex'),
+      });
+    }
+  } catch (e) {
+    if (!(e instanceof CaptureFileError)) throw e;
+    error = e;
+  } finally {
+    reader.close();
+  }
+  return { format: reader.format, records, error };
+}
+
+export interface TsharkFrame {
+  number: number;
+  /** Seconds and nanoseconds as tshark prints frame.time_epoch ("sec.nnnnnnnnn"). */
+  sec: number;
+  nsec: number;
+  len: number;
+  caplen: number;
+  ifaceId: number | null;
+  ifaceName: string | null;
+  /** wiretap encapsulation (not the pcap link type; see WTAP_ENCAP below). */
+  encap: number;
+  hex: string;
+}
+
+/** wiretap's encapsulation numbers for our link types, as tshark 4.0 prints them for fixtures/formats/multi.pcapng. */
+export const WTAP_ENCAP: Record<number, number> = { 1: 1, 101: 7, 113: 25, 228: 129, 276: 210 };
+
+function parseEpoch(s: string): { sec: number; nsec: number } {
+  const m = /^(-?\d+)\.(\d{9})$/.exec(s);
+  if (m === null) throw new Error(`unexpected frame.time_epoch ${s}`);
+  return { sec: Number(m[1]), nsec: Number(m[2]) };
+}
+
+/** tshark's view of every frame: fields plus the raw bytes (-T json -x). */
+export function tsharkFrames(file: string): TsharkFrame[] {
+  const fields = execFileSync(
+    'tshark',
+    ['-r', file, '-T', 'fields', '-E', 'separator=/t', '-e', 'frame.number', '-e', 'frame.time_epoch', '-e', 'frame.len',
+      '-e', 'frame.cap_len', '-e', 'frame.interface_id', '-e', 'frame.interface_name', '-e', 'frame.encap_type'],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 256 << 20 },
+  );
+  const json = JSON.parse(
+    execFileSync('tshark', ['-r', file, '-T', 'json', '-x', '-j', 'frame'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      maxBuffer: 256 << 20,
+    }),
+  ) as { _source: { layers: { frame_raw: [string, ...unknown[]] } } }[];
+  const lines = fields.split('\n').filter((l) => l !== '');
+  return lines.map((line, i) => {
+    const [num, epoch, len, caplen, ifid, ifname, encap] = line.split('\t');
+    const { sec, nsec } = parseEpoch(epoch);
+    return {
+      number: Number(num),
+      sec,
+      nsec,
+      len: Number(len),
+      caplen: Number(caplen),
+      ifaceId: ifid === '' || ifid === undefined ? null : Number(ifid),
+      ifaceName: ifname === '' || ifname === undefined ? null : ifname,
+      encap: Number(encap),
+      hex: json[i]._source.layers.frame_raw[0],
+    };
+  });
+}
+
+export interface TcpdumpFrame {
+  sec: number;
+  nsec: number;
+  hex: string;
+}
+
+/** tcpdump -r with nanosecond timestamps and every captured byte (-xx). */
+export function tcpdumpFrames(file: string): TcpdumpFrame[] {
+  const out = execFileSync('tcpdump', ['-r', file, '-nn', '-tt', '--time-stamp-precision=nano', '-xx'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+    maxBuffer: 256 << 20,
+  });
+  const frames: TcpdumpFrame[] = [];
+  for (const line of out.split('\n')) {
+    const head = /^(\d+)\.(\d{9}) /.exec(line);
+    if (head !== null) {
+      frames.push({ sec: Number(head[1]), nsec: Number(head[2]), hex: '' });
+      continue;
+    }
+    const hexLine = /^\s+0x[0-9a-f]+:\s+((?:[0-9a-f]{2,4}\s?)+)/.exec(line);
+    if (hexLine !== null && frames.length > 0) frames[frames.length - 1].hex += hexLine[1].replace(/\s+/g, '');
+  }
+  return frames;
+}
+
+export interface PcapParserRecord {
+  sec: number;
+  usec: number;
+  caplen: number;
+  wirelen: number;
+  hex: string;
+}
+
+const require = createRequire(import.meta.url);
+
+/** The npm pcap-parser's records (microsecond classic pcap only). */
+export function pcapParserRecords(file: string): Promise<PcapParserRecord[]> {
+  const pcapp = require('pcap-parser') as { parse(f: string): NodeJS.EventEmitter };
+  return new Promise((resolve, reject) => {
+    const out: PcapParserRecord[] = [];
+    const p = pcapp.parse(file);
+    p.on('packet', (pkt: { header: { timestampSeconds: number; timestampMicroseconds: number; capturedLength: number; originalLength: number }; data: Buffer }) => {
+      out.push({
+        sec: pkt.header.timestampSeconds,
+        usec: pkt.header.timestampMicroseconds,
+        caplen: pkt.header.capturedLength,
+        wirelen: pkt.header.originalLength,
+        hex: pkt.data.toString('hex'),
+      });
+    });
+    p.on('error', reject);
+    p.on('end', () => resolve(out));
+  });
+}
