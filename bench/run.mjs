@@ -314,6 +314,8 @@ function main() {
   if (!BIG) log('  the >= 1 GB file is skipped (BENCH_BIG=0)');
   const truth = readTruth(truthPaths(corpus.path).truth);
   const detail = readDetail(truthPaths(corpus.path).detail);
+  // A fresh corpus leaves ~1-2 GB of dirty pages whose writeback would slow the first round: flush them first.
+  if ([corpus, subset, small, big].some((c) => c !== null && !c.reused)) spawnSync('sync', [], { stdio: 'ignore' });
   // Page cache: read everything once, untimed, so the first round is not the only one reading from disk.
   for (const c of [corpus, subset]) ioFloor(c.path);
   log();
@@ -350,7 +352,7 @@ function main() {
     m('mcast-stats-json', 'mcast replay --stats --json', ['--stats', '--json'], 'capture');
     m('mcast-json', 'mcast replay --json >/dev/null', ['--json'], 'null');
     m('mcast-all-json', 'mcast replay --all --json >/dev/null', ['--all', '--json'], 'null');
-    if (hasTable) m('mcast-table', 'mcast replay --stats -q --table', ['--stats', '-q', '--table'], 'null');
+    if (hasTable) m('mcast-table', 'mcast replay --stats -q --table', ['--stats', '-q', '--table'], 'capture');
   }
   if (tcpdump !== null) tasks.push({ id: 'tcpdump', label: 'tcpdump -nn -r FILE >/dev/null', file: corpus, cmd: tcpdump, args: ['-nn', '-r', corpus.path], out: 'null' });
   if (tshark !== null) {
@@ -561,10 +563,14 @@ function memoryFlatness(small, big) {
     const b = res.big[mode];
     if (s?.status === 0 && s.peakRssMb != null && (b === undefined || b.status === 0)) {
       const peak = Math.max(s.peakRssMb, b?.peakRssMb ?? 0);
-      const flat = b?.peakRssMb == null ? null : b.peakRssMb - s.peakRssMb <= TARGET.flatSlackMb;
+      const growthMb = b?.peakRssMb == null ? null : b.peakRssMb - s.peakRssMb;
+      // Flatness is judged on --stats -q (the issue's mode); --json makes garbage per IGMP frame, so V8 sizing its
+      // heap to the load can add a few MB on a long run without any leak: reported, judged only on the ceiling.
+      const judged = mode === '--stats -q';
+      const flat = growthMb === null || !judged ? null : growthMb <= TARGET.flatSlackMb;
       const pass = peak < TARGET.peakMb && flat !== false;
       if (!pass) missed++;
-      res.checks.push({ mode, smallMb: s.peakRssMb, bigMb: b?.peakRssMb ?? null, flat, under: peak < TARGET.peakMb, pass });
+      res.checks.push({ mode, smallMb: s.peakRssMb, bigMb: b?.peakRssMb ?? null, growthMb, flatJudged: judged, flat, under: peak < TARGET.peakMb, pass });
     }
   }
   log();
@@ -654,11 +660,9 @@ function printTable(rows, corpus) {
 
 function printMemory(m) {
   for (const c of m.checks) {
-    const big = c.bigMb === null ? 'big file skipped' : `${fmt1(c.bigMb)} MB on ${fmt1((m.big[c.mode]?.bytes ?? 0) / MB)} MB`;
-    log(
-      `memory, replay ${c.mode}: ${fmt1(c.smallMb)} MB on ${fmt1((m.small[c.mode]?.bytes ?? 0) / MB)} MB, ${big}; ` +
-        `target < ${TARGET.peakMb} MB and flat (+<= ${TARGET.flatSlackMb} MB): ${c.pass ? 'PASS' : 'MISSED'}`,
-    );
+    const big = c.bigMb === null ? 'big file skipped' : `${fmt1(c.bigMb)} MB on ${fmt1((m.big[c.mode]?.bytes ?? 0) / MB)} MB (${c.growthMb >= 0 ? '+' : ''}${fmt1(c.growthMb)})`;
+    const target = c.flatJudged ? `< ${TARGET.peakMb} MB and flat (+<= ${TARGET.flatSlackMb} MB)` : `< ${TARGET.peakMb} MB (growth reported, not judged)`;
+    log(`memory, replay ${c.mode}: ${fmt1(c.smallMb)} MB on ${fmt1((m.small[c.mode]?.bytes ?? 0) / MB)} MB, ${big}; target ${target}: ${c.pass ? 'PASS' : 'MISSED'}`);
   }
 }
 

@@ -27,8 +27,10 @@ export function collectWarnings(d: FrameDecoder, out: string[]): void {
   if (d.link === LinkKind.ETHERNET && isMulticast(dst) && !macMatchesGroup(d.buf, d.eth.dstOffset, dst)) {
     out.push(`destination MAC ${macToString(d.buf, d.eth.dstOffset)} is not the 01:00:5e mapping of ${ipv4ToString(dst)}`);
   }
+  // A payload cut by the snap length cannot be checked: no checksum verdict on it.
+  const whole = !ip.payloadTruncated;
   if (d.hasUdp) {
-    if (d.udp.checksumValid(src, dst) === false) out.push('bad UDP checksum');
+    if (whole && d.udp.checksumValid(src, dst) === false) out.push('bad UDP checksum');
     return;
   }
   if (!d.hasIgmp) return;
@@ -42,7 +44,7 @@ export function collectWarnings(d: FrameDecoder, out: string[]): void {
     type === IgmpTypeCode.V3MembershipReport;
   if (!known) return;
   const version = type === IgmpTypeCode.MembershipQuery ? g.queryVersion : type === IgmpTypeCode.V1MembershipReport ? 1 : type === IgmpTypeCode.V3MembershipReport ? 3 : 2;
-  if (!g.checksumValid()) out.push('bad IGMP checksum');
+  if (whole && !g.checksumValid()) out.push('bad IGMP checksum');
   // RFC 2236 section 2 and RFC 3376 section 4: every IGMP message is sent with IP TTL 1.
   if (ip.ttl !== 1) out.push(`TTL ${ip.ttl}, not 1`);
   // RFC 2236 section 2 and RFC 3376 section 4: v2 and v3 messages carry the Router Alert option (RFC 2113).

@@ -13,6 +13,7 @@
 import { readIpv4Sysctl, readProcNetIgmp, readProcNetMcfilter, type IgmpDevice, type McFilterEntry } from './procnet.js';
 import { SystemError } from '../errors.js';
 import { parseIpv4 } from '../wire/addr.js';
+import { groupToMac, isMulticast } from '../multicast/mapping.js';
 
 export interface GroupMembership {
   group: string;
@@ -39,9 +40,8 @@ export interface InterfaceMemberships {
 }
 
 function macOf(group: string): string {
-  const a = parseIpv4(group) ?? 0;
-  const h = (n: number) => n.toString(16).padStart(2, '0');
-  return `01:00:5e:${h((a >>> 16) & 0x7f)}:${h((a >>> 8) & 0xff)}:${h(a & 0xff)}`;
+  const a = parseIpv4(group);
+  return a !== null && isMulticast(a) ? groupToMac(a) : '-';
 }
 
 /** Combine the parsed files; `force` maps interface name to its effective force_igmp_version. */

@@ -4,18 +4,14 @@
  */
 import { UsageError } from '../errors.js';
 import { parseIpv4 } from '../wire/addr.js';
+import { isMulticast } from '../multicast/mapping.js';
 
 export interface GroupPort {
   group: string;
   port: number;
 }
 
-const MCAST_MASK = 0xf0000000;
-const MCAST_NET = 0xe0000000;
-
-export function isMulticast(addr: number): boolean {
-  return ((addr & MCAST_MASK) >>> 0) === MCAST_NET;
-}
+export { isMulticast };
 
 /** 232.0.0.0/8, the source-specific range (RFC 4607 section 1). */
 export function isSsmRange(addr: number): boolean {

@@ -5,7 +5,8 @@
  * that address as source. The socket is connected to GROUP:PORT, so each send skips the address lookup and
  * socket.address() shows the source the kernel picked.
  *
- * Pacing: every tick sends what the rate says is due (at most BATCH), then yields. Buffers come from a ring of RING
+ * Pacing: every tick sends what the rate says is due (at most BATCH), then sleeps until the next is due (at least
+ * one timer tick, 1 ms: at high rates datagrams leave in small bursts instead of the sender spinning). Buffers come from a ring of RING
  * datagrams stamped in place; one is reused only when the socket's send queue is short enough that it has left
  * (the queue is FIFO and kept under MAX_QUEUE), so the hot path allocates only what dgram itself does.
  *
@@ -216,9 +217,14 @@ export class Sender {
       setImmediate(this.pump); // behind: catch up in batches
       return;
     }
-    const wait = o.rate > 0 ? this.t0 + (this.seq * 1000) / o.rate - performance.now() : 0;
-    if (wait >= 2) this.timer = setTimeout(this.pump, Math.min(Math.floor(wait), this.endAt - now));
-    else setImmediate(this.pump);
+    if (o.rate === 0) {
+      setImmediate(this.pump);
+      return;
+    }
+    // Caught up: sleep at least a timer tick (1 ms) rather than spin; what falls due meanwhile goes out as one
+    // batch, which keeps the sender off the CPU the listener and the kernel need.
+    const wait = this.t0 + (this.seq * 1000) / o.rate - performance.now();
+    this.timer = setTimeout(this.pump, Math.max(1, Math.min(Math.floor(wait), this.endAt - now)));
   };
 
   /** Use one sequence number: stamp a ring buffer and send it, unless a hook says otherwise. */

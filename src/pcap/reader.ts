@@ -10,9 +10,9 @@
  * Lengths from the file are checked against fixed caps before any buffer is sized from them.
  *
  * Choices (where the formats leave room):
- * - pcap caplen > snaplen is tolerated up to MAX_CAPLEN (256 KiB), as tcpdump/libpcap and tshark read such files;
- *   all caplen bytes are delivered (tshark does the same; libpcap cuts the view to snaplen). Above MAX_CAPLEN:
- *   ERR_PCAP_CAPLEN_TOO_LARGE, whatever the snaplen says.
+ * - pcap caplen > snaplen is tolerated up to MAX_CAPLEN (256 KiB): tshark 4.0 and tcpdump 4.99 both read such a
+ *   record (tshark shows every captured byte, libpcap cuts the view to snaplen); we deliver every captured byte, as
+ *   tshark does. Above MAX_CAPLEN: ERR_PCAP_CAPLEN_TOO_LARGE, whatever the snaplen says (both tools refuse too).
  * - wirelen < caplen is reported as found (the decoder uses caplen).
  * - A microsecond field >= 10^6 (or nanosecond >= 10^9) carries into the seconds.
  * - The pcap link-type field keeps only its low 16 bits (the upper bits carry FCS information).
@@ -202,7 +202,7 @@ export class CaptureReader {
       throw this.fail(
         E.PCAP_TRUNCATED_HEADER,
         0,
-        src.available === 0 ? 'capture: the file is empty' : `capture: the file ends after ${src.available} bytes, inside the file header`,
+        src.available === 0 ? 'capture: the file is empty (no header at byte 0)' : `capture: file header at byte 0 is truncated: the file ends after ${src.available} bytes`,
       );
     }
     const magic = src.view.getUint32(src.start, true);
@@ -217,16 +217,16 @@ export class CaptureReader {
     if (magic === PcapMagic.USEC_LE || magic === PcapMagic.NSEC_LE) this.le = true;
     else if (magic === PcapMagic.USEC_BE || magic === PcapMagic.NSEC_BE) this.le = false;
     else if (magic === PcapMagic.MODIFIED_LE || magic === PcapMagic.MODIFIED_BE) {
-      throw this.fail(E.PCAP_BAD_MAGIC, 0, 'pcap: modified (Kuznetsov) pcap, magic a1b2cd34, is not supported');
+      throw this.fail(E.PCAP_BAD_MAGIC, 0, 'pcap: magic a1b2cd34 at byte 0 is modified (Kuznetsov) pcap, which is not supported');
     } else {
       const b = src.buf;
       const s = src.start;
       const bytes = [b[s], b[s + 1], b[s + 2], b[s + 3]].map((x) => x.toString(16).padStart(2, '0')).join(' ');
-      throw this.fail(E.PCAP_BAD_MAGIC, 0, `capture: not a pcap or pcapng file (first bytes ${bytes})`);
+      throw this.fail(E.PCAP_BAD_MAGIC, 0, `capture: no pcap or pcapng magic at byte 0 (first bytes ${bytes})`);
     }
     this.nsec = magic === PcapMagic.NSEC_LE || magic === PcapMagic.NSEC_BE;
     if (!src.ensure(PCAP.fileHeaderLength)) {
-      throw this.fail(E.PCAP_TRUNCATED_HEADER, 0, `pcap: the file ends after ${src.available} bytes, inside the 24-byte file header`);
+      throw this.fail(E.PCAP_TRUNCATED_HEADER, 0, `pcap: file header at byte 0 is truncated: the file ends after ${src.available} of 24 bytes`);
     }
     const v = src.view;
     const s = src.start;
@@ -377,7 +377,7 @@ export class CaptureReader {
       throw this.fail(
         E.PCAPNG_BAD_BYTE_ORDER,
         pos + PCAPNG.shbByteOrder,
-        `pcapng: section header block at byte ${pos} has byte-order magic ${hex32(bom)}, expected 1a2b3c4d`,
+        `pcapng: byte-order magic ${hex32(bom)} at byte ${pos + PCAPNG.shbByteOrder} (section header block at byte ${pos}), expected 1a2b3c4d`,
       );
     }
     const len = this.checkLength(pos, BlockType.SHB, PCAPNG.shbMinLength, false);
@@ -385,7 +385,11 @@ export class CaptureReader {
     const major = src.view.getUint16(src.start + PCAPNG.shbVersionMajor, this.le);
     if (major !== 1) {
       const minor = src.view.getUint16(src.start + PCAPNG.shbVersionMinor, this.le);
-      throw this.fail(E.PCAPNG_BAD_VERSION, pos + PCAPNG.shbVersionMajor, `pcapng: section at byte ${pos} has version ${major}.${minor}, expected 1.x`);
+      throw this.fail(
+        E.PCAPNG_BAD_VERSION,
+        pos + PCAPNG.shbVersionMajor,
+        `pcapng: version ${major}.${minor} at byte ${pos + PCAPNG.shbVersionMajor} (section header block at byte ${pos}), expected 1.x`,
+      );
     }
     this.skipBlock(pos, len);
     this.section++;

@@ -2,8 +2,8 @@
  * Ethernet II with stacked VLAN tags (IEEE 802.1Q C-tags 0x8100, 802.1ad S-tags 0x88a8, and the pre-standard
  * Q-in-Q TPID 0x9100), any depth the frame holds.
  *
- * Hand-written rather than with buffer-layout: a header decode by hand costs ~20 ns and no garbage against ~1 us and
- * ~310 B (shared/style.md, measured), and a layout library cannot express a variable number of optional tags.
+ * Hand-written rather than with buffer-layout: shared/style.md measured an IPv4 header decode at ~20 ns and no garbage
+ * by hand against ~1 us and ~310 B with buffer-layout, and a layout library cannot express optional stacked tags.
  * The view checks once in reset() (fixed header present, every tag and the type after it complete) and then reads
  * without re-checking. An EtherType of 1500 or less is an IEEE 802.3 length; it is returned as data, not an error.
  * Error offsets count from the start of the region given to reset().
@@ -29,8 +29,8 @@ export function isVlanTpid(type: number): boolean {
 /**
  * A stack of VLAN tags found by walking type fields, without allocating. The first type field sits at `typePos`
  * (Ethernet: 12; Linux cooked SLL: 14, where libpcap re-inserts a stripped tag; SLL2: 0); the first TCI sits at
- * `restStart` (where the header ends) and each further tag follows as TCI (2) + next type (2). Exported for the
- * cooked-capture views; an Ethernet user reads tags through EthernetView.
+ * `restStart` (where the header ends) and each further tag follows as TCI (2) + next type (2). EthernetView uses it;
+ * it is exported so a cooked-capture decoder can walk the tags that follow an SLL/SLL2 header the same way.
  */
 export class VlanStack {
   private buf: Uint8Array = new Uint8Array(0);

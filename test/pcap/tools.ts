@@ -2,7 +2,7 @@
  * Independent references for the capture-file tests: tshark, tcpdump and the npm pcap-parser, plus a helper that
  * reads a whole capture with our reader into plain snapshots.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -93,9 +93,9 @@ export function readAll(file: string | number, opts: OpenCaptureOptions = {}): R
 
 export interface TsharkFrame {
   number: number;
-  /** Seconds and nanoseconds as tshark prints frame.time_epoch ("sec.nnnnnnnnn"). */
-  sec: number;
-  nsec: number;
+  /** Seconds and nanoseconds as tshark prints frame.time_epoch ("sec.nnnnnnnnn"); null when it prints none. */
+  sec: number | null;
+  nsec: number | null;
   len: number;
   caplen: number;
   ifaceId: number | null;
@@ -108,7 +108,8 @@ export interface TsharkFrame {
 /** wiretap's encapsulation numbers for our link types, as tshark 4.0 prints them for fixtures/formats/multi.pcapng. */
 export const WTAP_ENCAP: Record<number, number> = { 1: 1, 101: 7, 113: 25, 228: 129, 276: 210 };
 
-function parseEpoch(s: string): { sec: number; nsec: number } {
+function parseEpoch(s: string): { sec: number | null; nsec: number | null } {
+  if (s === '') return { sec: null, nsec: null };
   const m = /^(-?\d+)\.(\d{9})$/.exec(s);
   if (m === null) throw new Error(`unexpected frame.time_epoch ${s}`);
   return { sec: Number(m[1]), nsec: Number(m[2]) };
@@ -201,4 +202,62 @@ export function pcapParserRecords(file: string): Promise<PcapParserRecord[]> {
     p.on('error', reject);
     p.on('end', () => resolve(out));
   });
+}
+
+export interface FifoFeed {
+  /** Read end of the FIFO, to hand to openCapture(fd). */
+  fd: number;
+  /** Closes the read end and ends the writer if it still runs. */
+  close(): void;
+}
+
+/**
+ * A named pipe fed with `bytes` by a child process, so the reader sees a non-seekable fd with no known size.
+ * nonBlocking: the read end is O_NONBLOCK and the writer pauses `pauseMs` after each of `chunks` pieces, so reads
+ * meet EAGAIN (the case of stdin once libuv made it non-blocking).
+ */
+export function fifoFeed(dir: string, bytes: Uint8Array, opts: { nonBlocking?: boolean; chunks?: number; pauseMs?: number } = {}): FifoFeed {
+  const id = Math.random().toString(36).slice(2);
+  const data = path.join(dir, `feed-${id}.bin`);
+  const fifo = path.join(dir, `feed-${id}.fifo`);
+  fs.writeFileSync(data, bytes);
+  execFileSync('mkfifo', [fifo]);
+  const chunks = Math.max(1, opts.chunks ?? 1);
+  const size = Math.ceil(bytes.length / chunks);
+  const pause = ((opts.pauseMs ?? 0) / 1000).toFixed(3);
+  // dd copies piece i of the data; the pauses make the reader wait on an empty pipe.
+  const script =
+    `exec 3>"$1"; i=0; while [ $i -lt ${chunks} ]; do ` +
+    `dd if="$0" bs=${size} skip=$i count=1 status=none >&3; sleep ${pause}; i=$((i+1)); done`;
+  let fd: number;
+  let child: ReturnType<typeof spawn>;
+  if (opts.nonBlocking) {
+    // Open first (a non-blocking read open of a FIFO succeeds at once), then start the writer and wait until it
+    // holds the write end: before that, a read would see end-of-file.
+    fd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    child = spawn('sh', ['-c', script, data, fifo], { stdio: 'ignore' });
+    const deadline = Date.now() + 10000;
+    const cell = new Int32Array(new SharedArrayBuffer(4));
+    for (;;) {
+      let target = '';
+      try {
+        target = fs.readlinkSync(`/proc/${child.pid}/fd/3`);
+      } catch {
+        target = '';
+      }
+      if (target === fifo) break;
+      if (Date.now() > deadline) throw new Error('the FIFO writer did not start');
+      Atomics.wait(cell, 0, 0, 5);
+    }
+  } else {
+    child = spawn('sh', ['-c', script, data, fifo], { stdio: 'ignore' });
+    fd = fs.openSync(fifo, 'r'); // blocks until the writer opens its end
+  }
+  return {
+    fd,
+    close() {
+      fs.closeSync(fd);
+      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) child.kill();
+    },
+  };
 }

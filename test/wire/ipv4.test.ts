@@ -236,10 +236,15 @@ describe('IPv4 options', () => {
     expect(v.hasRouterAlert()).toBe(false);
   });
 
-  it('bytes after End of Option List are kept (and a Router Alert there does not count)', () => {
+  it('bytes after End of Option List are kept, not walked (a Router Alert there does not count)', () => {
     const v = view(withOptions('00 de ad be 94040000'));
     expect(v.hasRouterAlert()).toBe(false);
+    expect(v.optionsMalformed()).toBe(false); // 'de ad' would be a length past the header if it were walked
     expect(parseIpv4(v).options).toEqual([{ kind: 'eol' }, { kind: 'padding', data: fromHex('deadbe94040000') }]);
+    // As Linux's ip_options_compile does, everything after EOL is ignored, even a well-formed Router Alert.
+    const z = view(withOptions('00 00 00 00 94040000'));
+    expect(z.hasRouterAlert()).toBe(false);
+    expect(parseIpv4(z).options).toEqual([{ kind: 'eol' }, { kind: 'padding', data: fromHex('00000094040000') }]);
   });
 
   it('malformed lists: hasRouterAlert false, optionsMalformed true, parse throws ERR_IP_BAD_OPTION at the option', () => {

@@ -1,0 +1,129 @@
+/**
+ * Text forms of the membership table and its events, for `replay --table`, `replay --events`, `sniff --table` and
+ * `mcast querier`. The JSON forms are the snapshot and event objects themselves (JSON.stringify).
+ */
+import type { MembershipEvent, SnapshotGroup, TableSnapshot } from './types.js';
+
+export interface FormatOptions {
+  /** Event time to text (default: seconds with 6 decimals). */
+  formatTime?: (seconds: number) => string;
+}
+
+const GROUP_HEADER = ['IFACE', 'VLAN', 'GROUP', 'MODE', 'SOURCES', 'MEMBERS', 'EXPIRES IN', 'COMPAT'] as const;
+const QUERIER_HEADER = ['IFACE', 'VLAN', 'QUERIER', 'VERSION', 'QRV', 'QQI'] as const;
+
+/**
+ * The table as aligned text: one line per group (interface, VLAN, group, mode, sources, members, expires in,
+ * compatibility version), then the elected queriers. Ends with a newline.
+ */
+export function formatTable(snap: TableSnapshot): string {
+  const out: string[] = [];
+  if (snap.groups.length === 0) {
+    out.push('no groups');
+  } else {
+    out.push(...alignRows([[...GROUP_HEADER], ...snap.groups.map(groupRow)]));
+  }
+  out.push('');
+  if (snap.queriers.length === 0) {
+    out.push('no querier');
+  } else {
+    const rows = snap.queriers.map((q) => [
+      q.iface ?? '-',
+      q.vlan === null ? '-' : String(q.vlan),
+      q.ip,
+      `v${q.version}`,
+      q.qrv === null ? '-' : String(q.qrv),
+      q.qqi === null ? '-' : `${q.qqi}s`,
+    ]);
+    out.push(...alignRows([[...QUERIER_HEADER], ...rows]));
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function groupRow(g: SnapshotGroup): string[] {
+  let sources: string;
+  if (g.mode === 'include') {
+    sources = g.sources.map((s) => `${s.addr} (${secs(s.expiresIn ?? 0)})`).join(', ');
+  } else {
+    // EXCLUDE: everything but the excluded list is forwarded; the requested list shows its timers.
+    sources = g.sources.length === 0 ? 'all' : `all except ${g.sources.map((s) => s.addr).join(', ')}`;
+    if (g.requested.length > 0) sources += `; requested ${g.requested.map((s) => `${s.addr} (${secs(s.expiresIn)})`).join(', ')}`;
+  }
+  const members = g.members.length === 0 ? '-' : g.members.map((m) => m.ip).join(', ');
+  return [
+    g.iface ?? '-',
+    g.vlan === null ? '-' : String(g.vlan),
+    g.group,
+    g.mode,
+    sources,
+    members,
+    secs(g.expiresIn),
+    `v${g.compat}`,
+  ];
+}
+
+function alignRows(rows: string[][]): string[] {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd());
+}
+
+function secs(s: number): string {
+  return `${s}s`;
+}
+
+/** One event as one line: time, frame (or "timer"), interface[.vlan], what happened. */
+export function formatEvent(e: MembershipEvent, opts: FormatOptions = {}): string {
+  const time = (opts.formatTime ?? ((t: number) => t.toFixed(6)))(e.time);
+  const where = `${e.iface ?? '-'}${e.vlan === null ? '' : `.${e.vlan}`}`;
+  const cause = e.frame === null ? 'timer' : `#${e.frame}`;
+  return `${time} ${cause} ${where} ${describe(e)}`;
+}
+
+function describe(e: MembershipEvent): string {
+  switch (e.kind) {
+    case 'group-added':
+      return `${e.group} added`;
+    case 'group-removed':
+      return `${e.group} removed`;
+    case 'join':
+      return `${e.group} join ${host(e.host, e.mac)} v${e.version}`;
+    case 'leave':
+      return `${e.group} leave ${host(e.host, e.mac)} v${e.version}`;
+    case 'mode-change':
+      return `${e.group} mode ${e.from} -> ${e.to}`;
+    case 'source-added':
+      return `${e.group} source ${e.source} added (${e.list})`;
+    case 'source-removed':
+      return `${e.group} source ${e.source} removed (${e.list})`;
+    case 'source-moved':
+      return `${e.group} source ${e.source} ${e.from} -> ${e.to}`;
+    case 'source-expired':
+      return `${e.group} source ${e.source} expired (${e.list === 'include' ? 'removed' : 'now excluded'})`;
+    case 'group-expired':
+      return `${e.group} group timer expired`;
+    case 'compat-change':
+      return `${e.group} compatibility v${e.from} -> v${e.to}`;
+    case 'query-needed':
+      return `${e.group} needs ${e.sources === null ? 'Q(G)' : `Q(G,{${e.sources.join(', ')}})`}`;
+    case 'querier-elected':
+      return `querier ${e.ip} (v${e.version}) elected${e.previous === null ? '' : `, replacing ${e.previous}`}`;
+    case 'querier-lost':
+      return `querier ${e.ip} lost (other querier present interval ran out)`;
+    case 'warning':
+      switch (e.code) {
+        case 'competing-queriers':
+          return `warning: ${e.ip} keeps querying although ${e.elected} (lower address) is the querier`;
+        case 'qqic-mismatch':
+          return `warning: ${e.ip} queries every ${e.seen}s but announces QQIC ${e.announced}s`;
+        case 'invalid-group':
+          return `warning: ${e.ip} reported non-multicast group ${e.group}`;
+        case 'older-version-query':
+          return `warning: ${e.ip} sends IGMPv${e.version} queries; this querier runs v${e.own}`;
+      }
+  }
+}
+
+function host(ip: string, mac: string | null): string {
+  return mac === null ? ip : `${ip} (${mac})`;
+}
