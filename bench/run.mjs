@@ -17,7 +17,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { cpus, release } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_SEED, GENERATOR_ID, generateCorpus, truthPaths } from './gen-corpus.mjs';
+import { cmpC, DEFAULT_SEED, GENERATOR_ID, generateCorpus, truthPaths } from './gen-corpus.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DIR = process.env.BENCH_DIR || '/tmp/mcastkit-bench';
@@ -471,8 +471,6 @@ function warnStale() {
   const newer = readdirSync(join(ROOT, 'src'), { recursive: true }).filter((f) => String(f).endsWith('.ts') && statSync(join(ROOT, 'src', String(f))).mtimeMs > at);
   if (newer.length > 0) log(`  WARNING: ${newer.length} file(s) in src/ are newer than dist/ (e.g. src/${newer[0]}): run \`npm run build\` for current figures`);
 }
-
-const cmpC = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
 
 function lineDiff(want, got) {
   const w = new Set(want.split('\n'));

@@ -10,7 +10,7 @@ import { EthernetView } from '../wire/ethernet.js';
 import { Ipv4View } from '../wire/ipv4.js';
 import { UdpView } from '../wire/udp.js';
 import { SllView, Sll2View } from '../wire/sll.js';
-import { IgmpView } from '../wire/igmp.js';
+import { IgmpView, IgmpTypeCode, parseIgmp } from '../wire/igmp.js';
 
 export const LinkType = { ETHERNET: 1, RAW: 101, LINUX_SLL: 113, IPV4: 228, LINUX_SLL2: 276 } as const;
 const ETHERTYPE_IPV4 = 0x0800;
@@ -101,6 +101,7 @@ export class FrameDecoder {
       if (proto === IPPROTO_IGMP) {
         this.igmp.reset(buf, this.ip.payloadOffset, this.ip.payloadLength);
         this.hasIgmp = true;
+        this.checkIgmp();
       } else if (proto === IPPROTO_UDP) {
         this.udp.reset(buf, this.ip.payloadOffset, this.ip.payloadLength);
         this.hasUdp = true;
@@ -109,6 +110,28 @@ export class FrameDecoder {
       if (!(err instanceof WireError)) throw err;
       err.rebase(this.layerBase(err) - offset);
       this.error = err;
+    }
+  }
+
+  /**
+   * Walk the variable part of an IGMP message (v3 records, v3 query sources, the query length rule of RFC 3376
+   * section 7.1) so `error` is set on the statistics path too; the error object is built only for a bad message.
+   */
+  private checkIgmp(): void {
+    const g = this.igmp;
+    let bad = false;
+    if (g.typeCode === IgmpTypeCode.V3MembershipReport) {
+      const rv = g.records;
+      for (let ok = g.firstRecord(rv); ok; ok = g.nextRecord(rv)) {
+        /* walk only */
+      }
+      bad = rv.errorCode !== null;
+    } else if (g.typeCode === IgmpTypeCode.MembershipQuery) {
+      bad = g.queryVersion === 0 || (g.queryVersion === 3 && g.sourceCount < g.numberOfSources);
+    }
+    if (bad) {
+      const e = parseIgmp(g).error;
+      if (e !== null) this.error = e.rebase(this.ip.payloadOffset - this.frameOffset);
     }
   }
 

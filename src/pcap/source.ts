@@ -10,6 +10,9 @@ import * as fs from 'node:fs';
 import { SystemError } from '../errors.js';
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+
+/** Counters for tests and diagnostics: how often a read met EAGAIN and waited. */
+export const readStats = { eagainWaits: 0 };
 /** Milliseconds to wait after EAGAIN before reading again. */
 const EAGAIN_WAIT_MS = 2;
 
@@ -119,6 +122,7 @@ export class ByteSource {
       } catch (e) {
         const code = errCode(e);
         if (code === 'EAGAIN' || code === 'EWOULDBLOCK') {
+          readStats.eagainWaits++;
           Atomics.wait(sleepCell, 0, 0, EAGAIN_WAIT_MS);
           continue;
         }
