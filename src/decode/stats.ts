@@ -1,32 +1,13 @@
 /**
- * Per-group statistics over decoded frames, with no allocation per frame: counters live in objects created once
- * per key (IGMP type/version/group, v3 record type/group, UDP group/port), keyed by numbers in Maps.
+ * Per-group statistics over decoded frames, with no allocation per frame: counters live in typed-array hash
+ * tables keyed by (IGMP type/version, group), (v3 record type, group) and (UDP group, port).
  * Counting follows the project's yardstick (shared bench README): VLAN tags skipped, non-first fragments skipped,
  * v3 reports counted once per group record keyed by the record's group, UDP bytes = UDP length - 8.
  */
 import { ipv4ToString } from '../wire/addr.js';
 import { IgmpTypeCode, RecordTypeCode, type RecordTypeName } from '../wire/igmp.js';
 import type { FrameDecoder } from './frame.js';
-
-interface IgmpCounter {
-  typeCode: number;
-  version: number;
-  group: number;
-  count: number;
-}
-interface RecordCounter {
-  recordType: number;
-  group: number;
-  count: number;
-}
-interface StreamCounter {
-  group: number;
-  port: number;
-  packets: number;
-  bytes: number;
-  firstTs: number;
-  lastTs: number;
-}
+import { CounterTable } from './counter-table.js';
 
 export interface StatsJson {
   frames: number;
@@ -37,93 +18,93 @@ export interface StatsJson {
 }
 
 const RECORD_NAMES = Object.fromEntries(Object.entries(RecordTypeCode).map(([k, v]) => [v, k])) as Record<number, RecordTypeName>;
-const TWO32 = 0x100000000;
-const isMulticast = (a: number): boolean => a >>> 28 === 0xe;
+
+// Counter columns.
+const COUNT = 0;
+const PACKETS = 0;
+const BYTES = 1;
+const FIRST_TS = 2;
+const LAST_TS = 3;
 
 export class StatsCollector {
   frames = 0;
   errors = 0;
-  private readonly igmp = new Map<number, IgmpCounter>();
-  private readonly records = new Map<number, RecordCounter>();
-  private readonly streams = new Map<number, StreamCounter>();
+  /** (typeCode << 2 | version, group) -> [count] */
+  private readonly igmp = new CounterTable(1, 256);
+  /** (recordType, group) -> [count] */
+  private readonly records = new CounterTable(1, 256);
+  /** (group, port) -> [packets, bytes, first ts, last ts] */
+  private readonly streams = new CounterTable(4, 1024);
 
-  /** Count one decoded frame. `ts` is seconds (float) for stream rates. */
-  add(d: FrameDecoder, ts: number): void {
+  /** Count one decoded frame; the timestamp (integers, so nothing is boxed per call) gives stream rates. */
+  add(d: FrameDecoder, tsSec: number, tsNsec: number): void {
     this.frames++;
     if (d.error !== null) this.errors++;
     if (d.hasUdp) {
-      const dst = d.ip.dst;
-      if (!isMulticast(dst)) return;
-      const port = d.udp.dstPort;
-      const key = dst * 0x10000 + port;
-      let s = this.streams.get(key);
-      if (s === undefined) {
-        s = { group: dst, port, packets: 0, bytes: 0, firstTs: ts, lastTs: ts };
-        this.streams.set(key, s);
-      }
-      s.packets++;
+      const dst = d.ip.dst | 0;
+      if (dst >>> 28 !== 0xe) return;
+      const t = this.streams;
+      const r = t.row(dst, d.udp.dstPort) * 4;
+      const v = t.values;
+      const ts = tsSec + tsNsec * 1e-9;
+      if (v[r + PACKETS] === 0) v[r + FIRST_TS] = ts;
+      v[r + PACKETS]!++;
       const len = d.udp.length;
-      s.bytes += len >= 8 ? len - 8 : 0;
-      s.lastTs = ts;
+      v[r + BYTES]! += len >= 8 ? len - 8 : 0;
+      v[r + LAST_TS] = ts;
       return;
     }
     if (!d.hasIgmp) return;
     const g = d.igmp;
     const type = g.typeCode;
     if (type === IgmpTypeCode.V3MembershipReport) {
-      const rv = g.records;
       // A truncated record ends the walk: the records before it are counted (the frame's error says where).
-      try {
-        for (let ok = g.firstRecord(rv); ok; ok = g.nextRecord(rv)) {
-          this.countIgmp(type, 3, rv.group);
-          const rkey = rv.recordType * TWO32 + rv.group;
-          let r = this.records.get(rkey);
-          if (r === undefined) {
-            r = { recordType: rv.recordType, group: rv.group, count: 0 };
-            this.records.set(rkey, r);
-          }
-          r.count++;
-        }
-      } catch {
-        /* counted up to the fault */
+      const rv = g.records;
+      for (let ok = g.firstRecord(rv); ok; ok = g.nextRecord(rv)) {
+        // row() may grow the table: take the row before reading `values`.
+        const group = rv.group | 0;
+        const ir = this.igmp.row((type << 2) | 3, group);
+        this.igmp.values[ir]!++;
+        const rr = this.records.row(rv.recordType, group);
+        this.records.values[rr]!++;
       }
       return;
     }
     const version =
       type === IgmpTypeCode.MembershipQuery ? g.queryVersion : type === IgmpTypeCode.V1MembershipReport ? 1 : type === IgmpTypeCode.V2MembershipReport || type === IgmpTypeCode.V2LeaveGroup ? 2 : 0;
-    this.countIgmp(type, version, g.group);
-  }
-
-  private countIgmp(type: number, version: number, group: number): void {
-    const key = (type * 4 + version) * TWO32 + group;
-    let c = this.igmp.get(key);
-    if (c === undefined) {
-      c = { typeCode: type, version, group, count: 0 };
-      this.igmp.set(key, c);
-    }
-    c.count++;
+    const ir = this.igmp.row((type << 2) | version, g.group | 0);
+    this.igmp.values[ir]!++;
   }
 
   toJson(): StatsJson {
-    const igmp = [...this.igmp.values()]
-      .sort((a, b) => a.typeCode - b.typeCode || a.version - b.version || a.group - b.group)
-      .map((c) => ({ typeCode: c.typeCode, type: igmpKind(c.typeCode), version: c.version, group: ipv4ToString(c.group), count: c.count }));
-    const records = [...this.records.values()]
-      .sort((a, b) => a.group - b.group || a.recordType - b.recordType)
-      .map((r) => ({ type: RECORD_NAMES[r.recordType] ?? ('unknown' as const), typeCode: r.recordType, group: ipv4ToString(r.group), count: r.count }));
-    const streams = [...this.streams.values()]
-      .sort((a, b) => a.group - b.group || a.port - b.port)
-      .map((s) => {
-        const durationS = s.lastTs - s.firstTs;
+    const rows = (t: CounterTable): number[] => Array.from({ length: t.size }, (_, i) => i);
+    const it = this.igmp;
+    const igmp = rows(it)
+      .sort((a, b) => it.hi(a) - it.hi(b) || it.lo(a) - it.lo(b))
+      .map((r) => {
+        const typeCode = it.hi(r) >>> 2;
+        return { typeCode, type: igmpKind(typeCode), version: it.hi(r) & 3, group: ipv4ToString(it.lo(r)), count: it.get(r, COUNT) };
+      });
+    const rt = this.records;
+    const records = rows(rt)
+      .sort((a, b) => rt.lo(a) - rt.lo(b) || rt.hi(a) - rt.hi(b))
+      .map((r) => ({ type: RECORD_NAMES[rt.hi(r)] ?? ('unknown' as const), typeCode: rt.hi(r), group: ipv4ToString(rt.lo(r)), count: rt.get(r, COUNT) }));
+    const st = this.streams;
+    const streams = rows(st)
+      .sort((a, b) => st.hi(a) - st.hi(b) || st.lo(a) - st.lo(b))
+      .map((r) => {
+        const packets = st.get(r, PACKETS);
+        const bytes = st.get(r, BYTES);
+        const durationS = st.get(r, LAST_TS) - st.get(r, FIRST_TS);
         const rate = durationS > 0 ? 1 / durationS : 0;
         return {
-          group: ipv4ToString(s.group),
-          port: s.port,
-          packets: s.packets,
-          bytes: s.bytes,
+          group: ipv4ToString(st.hi(r)),
+          port: st.lo(r),
+          packets,
+          bytes,
           durationS: round3(durationS),
-          pps: round3(s.packets > 1 ? (s.packets - 1) * rate : 0),
-          bps: Math.round(s.packets > 1 ? s.bytes * 8 * rate : 0),
+          pps: round3(packets > 1 ? (packets - 1) * rate : 0),
+          bps: Math.round(packets > 1 ? bytes * 8 * rate : 0),
         };
       });
     return { frames: this.frames, errors: this.errors, igmp, records, streams };

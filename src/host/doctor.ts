@@ -239,10 +239,12 @@ function checkRoute(group: string, targets: HostInterface[], explicit: boolean, 
   }];
 }
 
-function rpFix(i: string, all: number, own: number, to: number): string {
+/** The effective value is max(all, interface): loose needs only the interface at 2, off needs both at 0. */
+function rpFix(i: string, all: number, own: number, to: 0 | 2): string {
+  if (to === 2) return `sysctl -w net.ipv4.conf.${i}.rp_filter=2`;
   const parts: string[] = [];
-  if (all > to) parts.push(`net.ipv4.conf.all.rp_filter=${to}`);
-  if (own > to) parts.push(`net.ipv4.conf.${i}.rp_filter=${to}`);
+  if (all !== 0) parts.push(`net.ipv4.conf.all.rp_filter=0`);
+  if (own !== 0) parts.push(`net.ipv4.conf.${i}.rp_filter=0`);
   return `sysctl -w ${parts.join(' ')}`;
 }
 

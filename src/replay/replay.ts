@@ -87,7 +87,7 @@ export function runReplay(opts: ReplayOptions, out: LineSink, errLine: (s: strin
             }
           }
         }
-        if (stats !== null) stats.add(d, rec.tsSec + rec.tsNsec / 1e9);
+        if (stats !== null) stats.add(d, rec.tsSec, rec.tsNsec);
         opts.observer?.frame(d, rec, n);
         if (printLines && (opts.all || d.hasIgmp || d.error !== null)) {
           const f = buildFrameJson(d, {

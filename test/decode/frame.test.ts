@@ -206,7 +206,7 @@ describe.skipIf(!gate.ok)('statistics agree with tshark', () => {
       const s = new StatsCollector();
       for (let rec = r.next(); rec !== null; rec = r.next()) {
         d.decode(rec.linkType, rec.buf, rec.offset, rec.caplen);
-        s.add(d, rec.tsSec);
+        s.add(d, rec.tsSec, rec.tsNsec);
       }
       r.close();
       const j = s.toJson();
