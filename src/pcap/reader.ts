@@ -14,6 +14,8 @@
  *   record (tshark shows every captured byte, libpcap cuts the view to snaplen); we deliver every captured byte, as
  *   tshark does. Above MAX_CAPLEN: ERR_PCAP_CAPLEN_TOO_LARGE, whatever the snaplen says (both tools refuse too).
  * - wirelen < caplen is reported as found (the decoder uses caplen).
+ * - pcap seconds are unsigned 32-bit (draft-ietf-opsawg-pcap; tshark agrees, up to 2106). libpcap reads them as
+ *   signed, so tcpdump prints "[Error converting time]" from 2038 on.
  * - A microsecond field >= 10^6 (or nanosecond >= 10^9) carries into the seconds.
  * - The pcap link-type field keeps only its low 16 bits (the upper bits carry FCS information).
  * - pcapng: a block whose total length runs past the end of the input is ERR_PCAPNG_TRUNCATED_BLOCK when the length

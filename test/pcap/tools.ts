@@ -149,8 +149,9 @@ export function tsharkFrames(file: string): TsharkFrame[] {
 }
 
 export interface TcpdumpFrame {
-  sec: number;
-  nsec: number;
+  /** null when tcpdump prints "[Error converting time]" (libpcap's signed 32-bit seconds, from 2038 on). */
+  sec: number | null;
+  nsec: number | null;
   hex: string;
 }
 
@@ -166,6 +167,10 @@ export function tcpdumpFrames(file: string): TcpdumpFrame[] {
     const head = /^(\d+)\.(\d{9}) /.exec(line);
     if (head !== null) {
       frames.push({ sec: Number(head[1]), nsec: Number(head[2]), hex: '' });
+      continue;
+    }
+    if (line.startsWith('[Error converting time]')) {
+      frames.push({ sec: null, nsec: null, hex: '' });
       continue;
     }
     const hexLine = /^\s+0x[0-9a-f]+:\s+((?:[0-9a-f]{2,4}\s?)+)/.exec(line);

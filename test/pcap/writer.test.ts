@@ -3,7 +3,7 @@
  * header bytes against the hand-built layout of test/pcap/build.ts; buffering, fds, SIGINT.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -94,8 +94,12 @@ describe('writer output', () => {
       expect(t.map((f) => ({ sec: f.sec, nsec: f.nsec, caplen: f.caplen, wirelen: f.len, hex: f.hex }))).toEqual(want);
       expect(t.map((f) => f.encap)).toEqual(inputs.map(() => WTAP_ENCAP[1]));
       if (opts.format === 'pcapng') expect(t.map((f) => f.ifaceName)).toEqual(inputs.map((r) => (two && r.iface === 1 ? 'eth1' : 'eth0')));
+      // libpcap reads ts_sec as a signed 32-bit value, so tcpdump prints "[Error converting time]" from 2038 on
+      // (sec >= 2^31); the format says unsigned and tshark agrees with us. Those two frames compare bytes only.
       const d = tcpdumpFrames(file);
-      expect(d.map((f) => ({ sec: f.sec, nsec: f.nsec, hex: f.hex }))).toEqual(want.map((w) => ({ sec: w.sec, nsec: w.nsec, hex: w.hex })));
+      expect(d.map((f) => ({ sec: f.sec, nsec: f.nsec, hex: f.hex }))).toEqual(
+        want.map((w) => (w.sec < 2 ** 31 ? { sec: w.sec, nsec: w.nsec, hex: w.hex } : { sec: null, nsec: null, hex: w.hex })),
+      );
     });
   }
 
@@ -191,21 +195,32 @@ describe('writer buffering and targets', () => {
       const f = path.join(dir, `sigint.${format}`);
       const p = spawn(viteNode, [path.join(here, 'child/sigint-writer.ts'), f, format], { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
+      let err = '';
       p.stdout.on('data', (b: Buffer) => (out += b.toString()));
-      await new Promise<void>((resolve) => p.stderr.on('data', (b: Buffer) => b.toString().includes('ready') && resolve()));
+      const exited = new Promise<number | null>((resolve) => p.on('close', resolve));
+      const ready = new Promise<void>((resolve) =>
+        p.stderr.on('data', (b: Buffer) => {
+          err += b.toString();
+          if (err.includes('ready')) resolve();
+        }),
+      );
+      await Promise.race([ready, exited]);
       await new Promise((r) => setTimeout(r, 150));
       p.kill('SIGINT');
-      const code = await new Promise<number | null>((resolve) => p.on('close', resolve));
-      expect(code).toBe(0);
+      const code = await exited;
+      expect(code, err).toBe(0);
       const n = (JSON.parse(out) as { records: number }).records;
       expect(n).toBeGreaterThanOrEqual(500);
       const res = readAll(f);
       expect(res.error).toBeNull();
       expect(res.records).toHaveLength(n);
       if (tools.ok) {
-        const t = tsharkFrames(f);
-        expect(t).toHaveLength(n);
-        expect(t[n - 1].hex).toBe(res.records[n - 1].hex);
+        // tshark reads every frame without complaint (it exits non-zero on a cut-short file)
+        const lens = execFileSync('tshark', ['-r', f, '-T', 'fields', '-e', 'frame.cap_len'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+          .trim()
+          .split('\n')
+          .map(Number);
+        expect(lens).toEqual(res.records.map((r) => r.caplen));
       }
     });
   }

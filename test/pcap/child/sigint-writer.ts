@@ -6,7 +6,7 @@ import { CaptureWriter } from '../../../src/pcap/index.js';
 
 const format = process.argv[3] === 'pcap' ? 'pcap' : 'pcapng';
 const w = CaptureWriter.create(process.argv[2], { format, linkType: 1, nanosecond: true, ifaceName: 'veth-lab' });
-const frame = new Uint8Array(1514);
+const frame = new Uint8Array(1600);
 for (let i = 0; i < frame.length; i++) frame[i] = (i * 31) & 255;
 let n = 0;
 process.on('SIGINT', () => {
@@ -21,6 +21,6 @@ function burst(): void {
     n++;
   }
   if (n === 500) process.stderr.write('ready\n');
-  setTimeout(burst, 2);
+  setTimeout(burst, 20);
 }
 burst();

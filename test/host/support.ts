@@ -1,0 +1,138 @@
+/**
+ * Running the compiled `mcast` host commands inside test namespaces. The commands run from dist/ (namespaced
+ * processes cannot use vitest's transform): ensureBuilt() compiles when a host source is newer than its output.
+ * The entry is bin/mcast.js once the lead's command table registers the host commands, else the test-only stand-in
+ * test/host/fixtures/cli.mjs (same exit-status mapping).
+ */
+import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Lab } from '../support/netns.js';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+function sources(): string[] {
+  const host = readdirSync(join(ROOT, 'src/host')).filter((f) => f.endsWith('.ts')).map((f) => `host/${f}`);
+  return [...host, 'cli/listen.ts', 'cli/send.ts', 'cli/groups.ts', 'cli/doctor.ts'];
+}
+
+function stale(): string[] {
+  return sources().filter((s) => {
+    const out = join(ROOT, 'dist', s.replace(/\.ts$/, '.js'));
+    return !existsSync(out) || statSync(out).mtimeMs < statSync(join(ROOT, 'src', s)).mtimeMs;
+  });
+}
+
+/** Compile (tsc -p .) when dist/ is missing or older than a host source; throws when that does not help. */
+export function ensureBuilt(): void {
+  if (stale().length === 0) return;
+  try {
+    execFileSync(join(ROOT, 'node_modules/.bin/tsc'), ['-p', ROOT], { stdio: 'ignore' });
+  } catch {
+    /* tsc still emits when some other module has type errors; judged below */
+  }
+  const left = stale();
+  if (left.length > 0) throw new Error(`dist/ is stale for ${left.join(', ')}: run npm run build`);
+}
+
+/** The `mcast` entry point to run. */
+export function mcastEntry(): string {
+  const commands = join(ROOT, 'dist/cli/commands.js');
+  if (existsSync(join(ROOT, 'dist/cli/main.js')) && existsSync(commands) && readFileSync(commands, 'utf8').includes('registerListen')) {
+    return join(ROOT, 'bin/mcast.js');
+  }
+  return join(ROOT, 'test/host/fixtures/cli.mjs');
+}
+
+export interface Result {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run `mcast ARGS` in a namespace to completion. */
+export function mcast(ns: string, args: string[], env: Record<string, string> = {}, timeoutMs = 20_000): Result {
+  const r = spawnSync('ip', ['netns', 'exec', ns, process.execPath, mcastEntry(), ...args], {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    env: { ...process.env, ...env },
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Lines of a JSON-lines output, parsed. */
+export function ndjson(text: string): Record<string, any>[] {
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('{') || l.startsWith('['))
+    .map((l) => JSON.parse(l));
+}
+
+/** A long-running process in a namespace, with its output collected. */
+export class Running {
+  stdout = '';
+  stderr = '';
+  private readonly exited: Promise<number | null>;
+
+  constructor(readonly child: ChildProcess) {
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => (this.stdout += d));
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
+    this.exited = new Promise((res) => child.on('close', (code) => res(code)));
+  }
+
+  /** Wait until `pred` holds for the output so far (polling), or fail after timeoutMs. */
+  async waitFor(pred: (r: Running) => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+    const t0 = Date.now();
+    while (!pred(this)) {
+      if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}; stdout: ${this.stdout.slice(-2000)} stderr: ${this.stderr.slice(-2000)}`);
+      if (this.child.exitCode !== null) throw new Error(`process ended (${this.child.exitCode}) before ${what}; stderr: ${this.stderr}`);
+      await sleep(20);
+    }
+  }
+
+  /** Send a signal and wait for the exit status. */
+  async stop(signal: NodeJS.Signals = 'SIGINT', timeoutMs = 10_000): Promise<number | null> {
+    this.child.kill(signal);
+    return this.done(timeoutMs);
+  }
+
+  async done(timeoutMs = 20_000): Promise<number | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error(`no exit within ${timeoutMs} ms; stderr: ${this.stderr}`)), timeoutMs)));
+    try {
+      return await Promise.race([this.exited, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** Start `mcast ARGS` in a namespace (killed by lab.destroy()). `ip netns exec` execs node, so signals reach it. */
+export function startMcast(lab: Lab, ns: string, args: string[], env: Record<string, string> = {}): Running {
+  return new Running(lab.spawn(ns, process.execPath, [mcastEntry(), ...args], { env: { ...process.env, ...env } }));
+}
+
+/** Start a node script in a namespace. */
+export function startNode(lab: Lab, ns: string, script: string, args: string[]): Running {
+  return new Running(lab.spawn(ns, process.execPath, [script, ...args]));
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Start tcpdump writing `file` in a namespace and wait until it listens. */
+export async function startTcpdump(lab: Lab, ns: string, iface: string, file: string, filter: string): Promise<Running> {
+  const r = new Running(lab.spawn(ns, 'tcpdump', ['-i', iface, '-U', '-n', '-w', file, filter]));
+  await r.waitFor((x) => x.stderr.includes('listening on'), 'tcpdump to listen');
+  return r;
+}
+
+/** tshark's fields of every packet in a capture, tab-separated per line. */
+export function tsharkFields(file: string, fields: string[], filter?: string): string[][] {
+  const args = ['-r', file, '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=,', ...fields.flatMap((f) => ['-e', f])];
+  if (filter !== undefined) args.push('-Y', filter);
+  const out = execFileSync('tshark', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  return out.split('\n').filter((l) => l.length > 0).map((l) => l.split('\t'));
+}
