@@ -61,6 +61,12 @@ export function mcast(ns: string, args: string[], env: Record<string, string> = 
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** Run any command in a namespace to completion, keeping its status (Lab.exec throws on failure). */
+export function runIn(ns: string, cmd: string, args: string[], timeoutMs = 20_000): Result {
+  const r = spawnSync('ip', ['netns', 'exec', ns, cmd, ...args], { encoding: 'utf8', timeout: timeoutMs });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
 /** Lines of a JSON-lines output, parsed. */
 export function ndjson(text: string): Record<string, any>[] {
   return text
