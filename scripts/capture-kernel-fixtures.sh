@@ -83,7 +83,9 @@ in_host sysctl -qw net.ipv4.igmp_qrv=2
 start_capture() {
   local name=$1
   shift
-  in_rtr "$@" 2>"$work/$name.err" &
+  # `ip netns exec` execs the command, so $! is the capture itself (a backgrounded shell function would be a
+  # subshell that ignores SIGINT).
+  ip netns exec "$rtr" "$@" 2>"$work/$name.err" &
   pids+=($!)
 }
 wait_ready() {
@@ -113,7 +115,7 @@ echo "scenario (host namespace):" >&2
 in_host python3 "$scenario" host h-v2 10.0.2.2 h-v3 10.0.3.2 "$rtr" 10.0.2.1 10.0.3.1
 
 sleep 0.5
-for p in "${pids[@]}"; do kill -INT "$p"; done
+for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null || true; done
 for p in "${pids[@]}"; do wait "$p" || true; done
 pids=()
 

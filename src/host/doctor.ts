@@ -151,7 +151,7 @@ function checkLink(i: HostInterface, explicit: boolean): Finding[] {
       severity: explicit ? 'fail' : 'warn',
       iface: i.name,
       message: `${i.name} is administratively down: nothing is sent or received there`,
-      fix: `ip link set ${i.name} up`,
+      fix: `ip link set ${i.name} up   (taking it down deleted its routes: add back any you had, e.g. 224.0.0.0/4)`,
     }];
   }
   if (i.operstate === 'down' || i.operstate === 'lowerlayerdown' || i.operstate === 'notpresent') {

@@ -2,16 +2,20 @@
  * The host's interfaces as multicast sees them: name, index, flags (up, multicast, loopback), operational state
  * and IPv4 addresses. Flags and state come from /sys/class/net through the capture layer's interfaceState
  * (os.networkInterfaces() lists only interfaces that have an address and hides the flags); addresses from
- * os.networkInterfaces().
+ * os.networkInterfaces(). libuv leaves out every interface that is not up AND running, so the addresses of a
+ * down interface (or one without carrier) come from getifaddrs through the capture addon when it is built, else
+ * from `ip -j -4 addr`: "eth0 is down" must not read as "eth0 has no address".
  *
  * Node's joins and IP_MULTICAST_IF name an interface by one of its IPv4 addresses (struct ip_mreq), so an
  * interface without IPv4 cannot be chosen, and "which interface" always resolves to (interface, address).
  */
+import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { SystemError } from '../errors.js';
 import { parseIpv4 } from '../wire/addr.js';
-import { interfaceState } from '../capture/interfaces.js';
+import { interfaceState, listInterfaces as captureInterfaces } from '../capture/interfaces.js';
+import { nativeAvailable } from '../capture/native.js';
 
 export interface Ipv4Address {
   address: string;
@@ -80,7 +84,40 @@ export function listInterfaces(sysRoot = '/sys/class/net'): HostInterface[] {
       if (!iface.ipv4.some((x) => x.address === a.address)) iface.ipv4.push({ address: a.address, prefixLength });
     }
   }
+  if ([...byName.values()].some((i) => !i.running && i.ipv4.length === 0)) {
+    for (const [name, addrs] of hiddenAddresses()) {
+      const iface = byName.get(name);
+      if (iface === undefined || iface.ipv4.length > 0) continue;
+      iface.ipv4.push(...addrs);
+    }
+  }
   return [...byName.values()].sort((a, b) => a.index - b.index || a.name.localeCompare(b.name));
+}
+
+/** IPv4 addresses of every interface, including those libuv hides; empty when neither source works. */
+function hiddenAddresses(): Map<string, Ipv4Address[]> {
+  const out = new Map<string, Ipv4Address[]>();
+  if (nativeAvailable()) {
+    try {
+      for (const c of captureInterfaces()) {
+        const list = c.ipv4.map((a) => ({ address: a.address, prefixLength: a.prefixLength ?? 32 }));
+        if (list.length > 0) out.set(c.name, list);
+      }
+      return out;
+    } catch {
+      /* fall through to ip(8) */
+    }
+  }
+  try {
+    const text = execFileSync('ip', ['-j', '-4', 'addr', 'show'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 });
+    for (const dev of JSON.parse(text) as { ifname: string; addr_info?: { family: string; local: string; prefixlen: number }[] }[]) {
+      const list = (dev.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => ({ address: a.local, prefixLength: a.prefixlen }));
+      if (list.length > 0) out.set(dev.ifname, list);
+    }
+  } catch {
+    /* no ip(8): down interfaces show no address */
+  }
+  return out;
 }
 
 /** Up, multicast-capable, not loopback, with an IPv4 address: what --all-interfaces joins on. */

@@ -47,7 +47,9 @@ function groupRow(g: SnapshotGroup): string[] {
   } else {
     // EXCLUDE: everything but the excluded list is forwarded; the requested list shows its timers.
     sources = g.sources.length === 0 ? 'all' : `all except ${g.sources.map((s) => s.addr).join(', ')}`;
-    if (g.requested.length > 0) sources += `; requested ${g.requested.map((s) => `${s.addr} (${secs(s.expiresIn)})`).join(', ')}`;
+    if (g.requested.length > 0) {
+      sources += `; requested ${g.requested.map((s) => `${s.addr} (${secs(s.expiresIn)})`).join(', ')}`;
+    }
   }
   const members = g.members.length === 0 ? '-' : g.members.map((m) => m.ip).join(', ');
   return [
@@ -118,6 +120,10 @@ function describe(e: MembershipEvent): string {
           return `warning: ${e.ip} queries every ${e.seen}s but announces QQIC ${e.announced}s`;
         case 'invalid-group':
           return `warning: ${e.ip} reported non-multicast group ${e.group}`;
+        case 'invalid-source':
+          return `warning: IGMP from ${e.ip}, which no host can have; ignored`;
+        case 'source-limit':
+          return `warning: ${e.group} has ${e.limit} source records, the table's limit; new sources are not recorded`;
         case 'older-version-query':
           return `warning: ${e.ip} sends IGMPv${e.version} queries; this querier runs v${e.own}`;
       }

@@ -97,9 +97,11 @@ export class QuerierEngine {
 
   constructor(config: QuerierConfig, startTime: number) {
     const addrNum = parseIpv4(config.address);
-    if (addrNum === null) throw new UsageError(`querier: not an IPv4 address: ${JSON.stringify(config.address)}`, 'ERR_QUERIER_CONFIG');
+    if (addrNum === null) throw configError(`not an IPv4 address: ${JSON.stringify(config.address)}`);
     const version = config.version ?? 3;
-    if (version !== 1 && version !== 2 && version !== 3) throw configError(`version must be 1, 2 or 3 (got ${String(version)})`);
+    if (version !== 1 && version !== 2 && version !== 3) {
+      throw configError(`version must be 1, 2 or 3 (got ${String(version)})`);
+    }
     this.address = config.address;
     this.addrNum = addrNum;
     this.version = version;
@@ -111,17 +113,29 @@ export class QuerierEngine {
       throw configError('an IGMPv1 query carries no response time (hosts use 10 s)');
     }
     this.qri = positive('response time', config.queryResponseInterval ?? RFC3376_DEFAULTS.queryResponseInterval);
-    this.lmqi = positive('last member query interval', config.lastMemberQueryInterval ?? RFC3376_DEFAULTS.lastMemberQueryInterval);
-    const lmqc = config.lastMemberQueryCount === undefined ? undefined : wholeNumber('last member query count', config.lastMemberQueryCount, 1, 255);
+    this.lmqi = positive(
+      'last member query interval',
+      config.lastMemberQueryInterval ?? RFC3376_DEFAULTS.lastMemberQueryInterval,
+    );
+    const lmqc =
+      config.lastMemberQueryCount === undefined
+        ? undefined
+        : wholeNumber('last member query count', config.lastMemberQueryCount, 1, 255);
     this.sqi = positive('startup query interval', config.startupQueryInterval ?? this.qi / 4);
     this.startupLeft = wholeNumber('startup query count', config.startupQueryCount ?? this.rv, 1, 255);
     // Section 8.3: the response interval must be shorter than the query interval. Code ranges: 4.1.1, RFC 2236 2.2.
-    if (this.qri >= this.qi) throw configError(`response time (${this.qri} s) must be less than the query interval (${this.qi} s)`);
+    if (this.qri >= this.qi) {
+      throw configError(`response time (${this.qri} s) must be less than the query interval (${this.qi} s)`);
+    }
     const maxTenths = version === 2 ? 255 : EXP_FORM_MAX;
     for (const [name, s] of [['response time', this.qri], ['last member query interval', this.lmqi]] as const) {
-      if (version !== 1 && tenths(s) > maxTenths) throw configError(`${name} ${s} s does not fit an IGMPv${version} Max Resp Code (at most ${maxTenths / 10} s)`);
+      if (version !== 1 && tenths(s) > maxTenths) {
+        throw configError(`${name} ${s} s does not fit an IGMPv${version} Max Resp Code (at most ${maxTenths / 10} s)`);
+      }
     }
-    if (version === 3 && this.qi > EXP_FORM_MAX) throw configError(`query interval ${this.qi} s does not fit QQIC (at most ${EXP_FORM_MAX} s)`);
+    if (version === 3 && this.qi > EXP_FORM_MAX) {
+      throw configError(`query interval ${this.qi} s does not fit QQIC (at most ${EXP_FORM_MAX} s)`);
+    }
 
     this.table = new MembershipTable({
       events: true,
@@ -298,10 +312,10 @@ export class QuerierEngine {
   private send(igmp: IgmpRepr, dst: string, reason: QueryReason, t: number, step: QuerierStep): void {
     step.sends.push({ time: t, dst, igmp, reason });
     // Section 6.6.1 applies to queries sent as to queries received; the table also records us as a querier.
-    push(
-      step.events,
-      this.table.onMessage({ time: t, iface: this.iface, vlan: this.vlan, srcIp: this.address, srcMac: null, dstIp: dst, igmp, frame: null }),
-    );
+    const own: MembershipMessage = {
+      time: t, iface: this.iface, vlan: this.vlan, srcIp: this.address, srcMac: null, dstIp: dst, igmp, frame: null,
+    };
+    push(step.events, this.table.onMessage(own));
   }
 
   private buildQuery(group: string, sources: string[], s: boolean, maxResp: number): IgmpRepr {
@@ -339,6 +353,8 @@ function positive(name: string, v: number): number {
 }
 
 function wholeNumber(name: string, v: number, min: number, max: number): number {
-  if (!(Number.isInteger(v) && v >= min && v <= max)) throw configError(`${name} must be a whole number from ${min} to ${max} (got ${v})`);
+  if (!(Number.isInteger(v) && v >= min && v <= max)) {
+    throw configError(`${name} must be a whole number from ${min} to ${max} (got ${v})`);
+  }
   return v;
 }

@@ -19,7 +19,8 @@
  * it lowers them when the querier's query shows up on the wire (6.6.1), which is what a non-querier router does.
  *
  * Choices the RFC leaves open, made here:
- * - messages with a bad checksum (`checksumOk === false`) are ignored, as a router drops them (section 4.1.2);
+ * - messages with a bad checksum (`checksumOk === false`) are ignored, as a router drops them (section 4.1.2), and
+ *   so are messages from a source address in 224.0.0.0/3 (no host has one), with an `invalid-source` warning;
  * - link-local groups (224.0.0.0/24) are not tracked (never routed; the table does not list them); a record for a
  *   non-multicast group is ignored with an `invalid-group` warning;
  * - the host list keeps each host's own filter state from its records (the state of a host never seen before is
@@ -63,8 +64,13 @@ const ZERO = -Infinity;
 const EPS = 1e-6;
 /** A non-elected querier that queries this long after the elected one's query is competing (section 6.6.2). */
 const COMPETE_GRACE = 1;
+/**
+ * Source records per group. The RFC sets no bound, but a hostile capture could otherwise make every message cost
+ * O(sources); Linux's bridge keeps 32 per port group (PG_SRC_ENT_LIMIT). Past it new sources are not recorded.
+ */
+const MAX_SOURCES = 1024;
 /** Bound of the host-string intern map. */
-const INTERN_LIMIT = 65536;
+const INTERN_LIMIT = 4096;
 
 const { MODE_IS_INCLUDE: IS_IN, MODE_IS_EXCLUDE: IS_EX, CHANGE_TO_INCLUDE_MODE: TO_IN, CHANGE_TO_EXCLUDE_MODE: TO_EX,
   ALLOW_NEW_SOURCES: ALLOW, BLOCK_OLD_SOURCES: BLOCK } = RecordTypeCode;
@@ -112,6 +118,7 @@ class Group implements HeapItem {
   compat: IgmpVersion = 3;
   members: Map<string, Member> | null = null;
   alive = true;
+  sourceLimitWarned = false;
   constructor(
     readonly link: Link,
     readonly addr: string,
@@ -160,8 +167,9 @@ export class MembershipTable {
   /**
    * Host addresses as stored in member records, one copy per distinct text: a host joins many groups, and the
    * decoder's strings (a MAC built by a template literal is a V8 rope of ~10 pieces) would otherwise be kept once
-   * per membership. Measured, 100,000 groups x 10 members: 352 MB without, see test/membership/memory.test.ts.
-   * Cleared when it reaches INTERN_LIMIT entries, so hostile captures with endless spoofed hosts stay bounded.
+   * per membership. Measured, 100,000 groups x 10 members from 1,280 hosts: 352 MB without, 176 MB with; every
+   * membership a different host: 250 MB (test/membership/memory.test.ts). Cleared when it reaches INTERN_LIMIT
+   * entries, so endless spoofed hosts stay bounded (a small map also measured faster than a large one).
    */
   private readonly interned = new Map<string, string>();
   private created = false;
@@ -198,7 +206,10 @@ export class MembershipTable {
     if (msg.time > this.clock) this.runTimers(msg.time);
     this.curFrame = msg.frame;
     const igmp = msg.igmp;
-    if (igmp.checksumOk !== false) {
+    if (firstOctet(msg.srcIp) >= 224) {
+      // A multicast, reserved or broadcast source is no host (Linux drops such packets as martians).
+      if (this.events) this.emit(this.linkFor(msg.iface, msg.vlan), { kind: 'warning', code: 'invalid-source', ip: msg.srcIp });
+    } else if (igmp.checksumOk !== false) {
       switch (igmp.type) {
         case 'query':
           this.onQuery(this.linkFor(msg.iface, msg.vlan), msg, igmp);
@@ -527,7 +538,15 @@ export class MembershipTable {
   }
 
   private addSource(g: Group, s: string, deadline: number): void {
-    (g.sources ??= new Map()).set(s, deadline);
+    const sources = (g.sources ??= new Map());
+    if (sources.size >= MAX_SOURCES) {
+      if (!g.sourceLimitWarned) {
+        g.sourceLimitWarned = true;
+        if (this.events) this.emit(g.link, { kind: 'warning', code: 'source-limit', group: g.addr, limit: MAX_SOURCES });
+      }
+      return;
+    }
+    sources.set(s, deadline);
     if (this.events) this.emit(g.link, { kind: 'source-added', group: g.addr, source: s, list: this.listOf(g, deadline) });
   }
 
@@ -632,7 +651,8 @@ export class MembershipTable {
     if (m === undefined) {
       const ip = this.intern(msg.srcIp);
       const mac = msg.srcMac === null ? null : this.intern(msg.srcMac);
-      (g.members ??= new Map()).set(key === msg.srcIp ? ip : key, new Member(ip, mac, version, this.clock, msg.tsText, mode, sources));
+      const member = new Member(ip, mac, version, this.clock, msg.tsText, mode, sources);
+      (g.members ??= new Map()).set(key === msg.srcIp ? ip : key, member);
       if (this.events) this.emit(g.link, { kind: 'join', group: g.addr, host: msg.srcIp, mac: msg.srcMac, version });
       return;
     }
@@ -943,13 +963,13 @@ function near(seen: number, expected: number): boolean {
 }
 
 function uniq(list: readonly string[]): string[] {
-  return list.length < 2 ? list.slice() : [...new Set(list)];
+  return list.length < 2 ? list.slice() : [...new Set(list)].slice(0, MAX_SOURCES);
 }
 
 function union(a: string[] | null, b: readonly string[]): string[] | null {
   if (a === null || a.length === 0) return b.length > 0 ? uniq(b) : null;
   const out = a.slice();
-  for (const s of b) if (!out.includes(s)) out.push(s);
+  for (const s of b) if (out.length < MAX_SOURCES && !out.includes(s)) out.push(s);
   return out;
 }
 

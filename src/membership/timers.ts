@@ -18,8 +18,12 @@ export const RFC3376_DEFAULTS = {
  */
 export function timerParams(opts: TimerOptions, announcedQrv: number | null, announcedQqi: number | null): TimerParams {
   const adopt = opts.adoptFromQueries !== false;
-  const rv = adopt && announcedQrv !== null && announcedQrv > 0 ? announcedQrv : (opts.robustness ?? RFC3376_DEFAULTS.robustness);
-  const qi = adopt && announcedQqi !== null && announcedQqi > 0 ? announcedQqi : (opts.queryInterval ?? RFC3376_DEFAULTS.queryInterval);
+  const rv = adopt && announcedQrv !== null && announcedQrv > 0
+    ? announcedQrv
+    : (opts.robustness ?? RFC3376_DEFAULTS.robustness);
+  const qi = adopt && announcedQqi !== null && announcedQqi > 0
+    ? announcedQqi
+    : (opts.queryInterval ?? RFC3376_DEFAULTS.queryInterval);
   const qri = opts.queryResponseInterval ?? RFC3376_DEFAULTS.queryResponseInterval;
   const lmqi = opts.lastMemberQueryInterval ?? RFC3376_DEFAULTS.lastMemberQueryInterval;
   const lmqc = opts.lastMemberQueryCount ?? rv;
@@ -74,9 +78,15 @@ export function isoMicros(seconds: number): string {
   const us = Math.round(seconds * 1e6);
   const whole = Math.floor(us / 1e6);
   const frac = us - whole * 1e6;
-  const base = new Date(whole * 1000).toISOString(); // "YYYY-MM-DDTHH:MM:SS.mmmZ"
-  return `${base.slice(0, 19)}.${String(frac).padStart(6, '0')}Z`;
+  if (whole !== isoCache.second) {
+    // Snapshots format one time per member, mostly from a few seconds: keep the last second's text.
+    isoCache.second = whole;
+    isoCache.text = new Date(whole * 1000).toISOString().slice(0, 19); // "YYYY-MM-DDTHH:MM:SS"
+  }
+  return `${isoCache.text}.${String(frac).padStart(6, '0')}Z`;
 }
+
+const isoCache = { second: NaN, text: '' };
 
 /** Seconds rounded to the millisecond, for expiresIn (kills float noise such as 251.29999999). */
 export function roundSeconds(s: number): number {

@@ -185,6 +185,10 @@ export type WarningEvent =
   | (EventBase & { kind: 'warning'; code: 'qqic-mismatch'; ip: string; announced: number; seen: number })
   /** A report named a group outside 224.0.0.0/4 (the record is ignored). */
   | (EventBase & { kind: 'warning'; code: 'invalid-group'; ip: string; group: string })
+  /** A message came from a multicast, reserved or broadcast address (224.0.0.0/3) and was ignored. */
+  | (EventBase & { kind: 'warning'; code: 'invalid-source'; ip: string })
+  /** A group reached the table's bound of source records; further new sources are not recorded. */
+  | (EventBase & { kind: 'warning'; code: 'source-limit'; group: string; limit: number })
   /** The querier engine heard an older-version query than its own (section 7.3.1 asks for a warning). */
   | (EventBase & { kind: 'warning'; code: 'older-version-query'; ip: string; version: IgmpVersion; own: IgmpVersion });
 

@@ -91,7 +91,7 @@ export interface OpenCaptureOptions {
 export const DEFAULT_BUFFER_SIZE = 4 * 1024 * 1024;
 const MIN_BUFFER_SIZE = 64;
 
-class Record implements CaptureRecord {
+class RecordView implements CaptureRecord {
   buf: Uint8Array = new Uint8Array(0);
   offset = 0;
   caplen = 0;
@@ -169,7 +169,7 @@ export class CaptureReader {
   private readonly src: ByteSource;
   private readonly fd: number;
   private readonly ownsFd: boolean;
-  private readonly rec = new Record();
+  private readonly rec = new RecordView();
   private le = true;
   private closed = false;
   private failed: CaptureFileError | null = null;
@@ -406,6 +406,9 @@ export class CaptureReader {
   private checkLength(pos: number, type: number, min: number, whole: boolean): number {
     const src = this.src;
     const len = src.view.getUint32(src.start + PCAPNG.blockLength, this.le);
+    if (len % 4 === 0 && len >= min && (this.fileSize === null || pos + len <= this.fileSize) && (!whole || len <= MAX_BLOCK_LENGTH)) {
+      return len; // the usual case, checked once
+    }
     const what = blockName(type);
     if (len % 4 !== 0) {
       throw this.fail(E.PCAPNG_BAD_BLOCK_LENGTH, pos, `pcapng: ${what} at byte ${pos} claims ${len} bytes, not a multiple of 4`);
@@ -496,20 +499,17 @@ export class CaptureReader {
           min = PCAPNG.spbMinLength;
           break;
         case BlockType.IDB:
-          min = PCAPNG.idbMinLength;
-          break;
+          this.readIdbBlock(pos);
+          continue;
         case BlockType.SHB:
           this.readShb();
           continue;
         default: {
+          // NRB, ISB, DSB, custom and unknown blocks: checked and streamed past, never held.
           const len = this.checkLength(pos, type, PCAPNG.minBlockLength, false);
           this.skipBlock(pos, len);
           continue;
         }
-      }
-      if (type === BlockType.IDB) {
-        this.readIdbBlock(pos);
-        continue;
       }
       const len = this.checkLength(pos, type, min, true);
       if (!src.ensure(len)) this.truncated(pos, len);
@@ -557,7 +557,7 @@ export class CaptureReader {
         r.caplen = caplen;
         r.wirelen = v.getUint32(s + PCAPNG.epbWirelen, le);
         const iface = this.ifaces[ifid];
-        iface.scale.convert(v.getUint32(s + PCAPNG.epbTsHigh, le), v.getUint32(s + PCAPNG.epbTsLow, le), r);
+        iface.scale.convert(v, s + PCAPNG.epbTsHigh, le, r);
         if (iface.tsOffset !== 0) r.tsSec += iface.tsOffset;
         r.hasTimestamp = true;
       }

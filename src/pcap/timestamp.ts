@@ -13,30 +13,35 @@ export interface SecNsec {
   tsNsec: number;
 }
 
-// Results of divmod64, kept in module scope so the division allocates nothing.
-let qHi = 0;
-let qLo = 0;
-let qRem = 0;
+// divmod64 works in place on this scratch: dividend in and quotient out as 32-bit halves, plus the remainder.
+// A typed array, because V8 boxes a double passed to a call it does not inline or written to a module-scope `let`
+// (a HeapNumber each time) but not one stored in a Float64Array.
+const Q = new Float64Array(3);
+const Q_HI = 0;
+const Q_LO = 1;
+const Q_REM = 2;
 
 const TWO32 = 4294967296;
 
-/** (hi * 2^32 + lo) / d for 1 <= d < 2^31: quotient in qHi/qLo (32-bit halves), remainder in qRem. */
-function divmod64(hi: number, lo: number, d: number): void {
+/** (Q[Q_HI] * 2^32 + Q[Q_LO]) / d for 1 <= d < 2^31: quotient back in Q[Q_HI], Q[Q_LO]; remainder in Q[Q_REM]. */
+function divmod64(d: number): void {
+  const hi = Q[Q_HI];
+  const lo = Q[Q_LO];
   // Long division, 16 bits at a time: r < d < 2^31, so r * 65536 + limb < 2^47.
-  let x = hi >>> 16;
+  let x = Math.floor(hi / 65536);
   const q3 = Math.floor(x / d);
   let r = x - q3 * d;
-  x = r * 65536 + (hi & 0xffff);
+  x = r * 65536 + (hi % 65536);
   const q2 = Math.floor(x / d);
   r = x - q2 * d;
-  x = r * 65536 + (lo >>> 16);
+  x = r * 65536 + Math.floor(lo / 65536);
   const q1 = Math.floor(x / d);
   r = x - q1 * d;
-  x = r * 65536 + (lo & 0xffff);
+  x = r * 65536 + (lo % 65536);
   const q0 = Math.floor(x / d);
-  qRem = x - q0 * d;
-  qHi = q3 * 65536 + q2;
-  qLo = q1 * 65536 + q0;
+  Q[Q_REM] = x - q0 * d;
+  Q[Q_HI] = q3 * 65536 + q2;
+  Q[Q_LO] = q1 * 65536 + q0;
 }
 
 const POW10 = [1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000] as const;
@@ -71,32 +76,47 @@ export class TickScale {
     }
   }
 
-  /** Converts ticks (hi * 2^32 + lo, unsigned) to whole seconds and nanoseconds (truncated), into `out`. */
-  convert(hi: number, lo: number, out: SecNsec): void {
+  /**
+   * Converts the 64-bit tick count stored at view[at, at + 8) as a pcapng timestamp (high 32 bits first, each half in
+   * the section's byte order) to whole seconds and nanoseconds (truncated), into `out`. Taking the view rather than
+   * the two halves keeps the per-record call free of boxed doubles.
+   */
+  convert(view: DataView, at: number, le: boolean, out: SecNsec): void {
+    Q[Q_HI] = view.getUint32(at, le);
+    Q[Q_LO] = view.getUint32(at + 4, le);
+    this.convertQ(out);
+  }
+
+  /** The same for ticks = hi * 2^32 + lo (both unsigned 32-bit). */
+  convertTicks(hi: number, lo: number, out: SecNsec): void {
+    Q[Q_HI] = hi;
+    Q[Q_LO] = lo;
+    this.convertQ(out);
+  }
+
+  private convertQ(out: SecNsec): void {
     const e = this.exponent;
     if (!this.binary) {
       if (e <= 9) {
-        divmod64(hi, lo, POW10[e]);
-        out.tsSec = qHi * TWO32 + qLo;
-        out.tsNsec = qRem * POW10[9 - e];
+        divmod64(POW10[e]);
+        out.tsSec = Q[Q_HI] * TWO32 + Q[Q_LO];
+        out.tsNsec = Q[Q_REM] * POW10[9 - e];
         return;
       }
       // Finer than 1 ns: drop the sub-nanosecond digits first (floor of floor is floor), then split at 10^9.
-      let h = hi;
-      let l = lo;
       let drop = e - 9;
       while (drop > 0) {
         const step = drop > 9 ? 9 : drop;
-        divmod64(h, l, POW10[step]);
-        h = qHi;
-        l = qLo;
+        divmod64(POW10[step]);
         drop -= step;
       }
-      divmod64(h, l, 1000000000);
-      out.tsSec = qHi * TWO32 + qLo;
-      out.tsNsec = qRem;
+      divmod64(1000000000);
+      out.tsSec = Q[Q_HI] * TWO32 + Q[Q_LO];
+      out.tsNsec = Q[Q_REM];
       return;
     }
+    const hi = Q[Q_HI];
+    const lo = Q[Q_LO];
     // Binary: 2^-e seconds per tick. 10^9 = 2^9 * 1953125, and 1953125 < 2^21, so frac * 1953125 stays exact when
     // frac < 2^32.
     if (e === 0) {

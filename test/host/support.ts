@@ -128,9 +128,13 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Start tcpdump writing `file` in a namespace and wait until it listens. */
+/**
+ * Start tcpdump writing `file` in a namespace and wait until it listens. Immediate mode, so SIGINT loses nothing
+ * still in the ring; a short snapshot length, because in immediate mode each ring slot is snaplen bytes and the
+ * default (262144) leaves 8 slots in a 2 MiB buffer.
+ */
 export async function startTcpdump(lab: Lab, ns: string, iface: string, file: string, filter: string): Promise<Running> {
-  const r = new Running(lab.spawn(ns, 'tcpdump', ['-i', iface, '-U', '-n', '-w', file, filter]));
+  const r = new Running(lab.spawn(ns, 'tcpdump', ['-i', iface, '--immediate-mode', '-s', '512', '-B', '8192', '-U', '-n', '-w', file, filter]));
   await r.waitFor((x) => x.stderr.includes('listening on'), 'tcpdump to listen');
   return r;
 }

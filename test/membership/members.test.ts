@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MembershipTable } from '../../src/membership/table.js';
-import { G, kinds, msg, rec, v1Report, v2Leave, v2Report, v3Report } from './support.js';
+import { G, kinds, msg, query, rec, v1Report, v2Leave, v2Report, v3Report } from './support.js';
 
 const s1 = '192.0.2.1';
 const s2 = '192.0.2.2';
@@ -100,6 +100,16 @@ describe('members', () => {
     t.onMessage(msg(0, v3Report(rec('MODE_IS_EXCLUDE')), { src: '0.0.0.0', mac: '02:00:00:00:00:01' }));
     t.onMessage(msg(0, v3Report(rec('MODE_IS_EXCLUDE')), { src: '0.0.0.0', mac: '02:00:00:00:00:02' }));
     expect(t.snapshot(0).groups[0]!.members.map((m) => m.mac)).toEqual(['02:00:00:00:00:01', '02:00:00:00:00:02']);
+  });
+
+  it('ignores messages from addresses no host can have (224.0.0.0/3), with a warning', () => {
+    const t = new MembershipTable();
+    for (const src of ['224.0.0.9', '239.1.1.1', '255.255.255.255', '240.0.0.1']) {
+      expect(t.onMessage(msg(0, v2Report(), { src }))).toEqual([expect.objectContaining({ kind: 'warning', code: 'invalid-source', ip: src })]);
+      expect(t.onMessage(msg(0, query(), { src }))).toEqual([expect.objectContaining({ kind: 'warning', code: 'invalid-source' })]);
+    }
+    expect(t.snapshot(0)).toEqual({ groups: [], queriers: [] });
+    expect(kinds(t.onMessage(msg(0, v2Report(), { src: '223.255.255.254' })))).toContain('join');
   });
 
   it('does not track link-local groups and warns about non-multicast ones', () => {

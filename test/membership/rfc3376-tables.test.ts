@@ -196,6 +196,21 @@ describe('RFC 3376 section 6.4: details the rows imply', () => {
     for (const e of ev) expect(e).toMatchObject({ frame: 7, time: 110, iface: null, vlan: null });
   });
 
+  it('bounds the source records of a group (hostile captures): 1024, one warning, and still fast', () => {
+    const t = new MembershipTable();
+    const many = (from: number, n: number) => Array.from({ length: n }, (_, i) => `10.${(from + i) >> 16}.${((from + i) >> 8) & 255}.${(from + i) & 255}`);
+    const first = t.onMessage(msg(0, v3Report(rec('ALLOW_NEW_SOURCES', many(0, 2000)))));
+    expect(first.filter((e) => e.kind === 'warning')).toEqual([
+      expect.objectContaining({ kind: 'warning', code: 'source-limit', group: '239.1.1.1', limit: 1024 }),
+    ]);
+    const start = performance.now();
+    for (let i = 1; i <= 2000; i++) {
+      expect(kinds(t.onMessage(msg(i * 0.01, v3Report(rec('ALLOW_NEW_SOURCES', many(i * 300, 300))))))).not.toContain('warning:source-limit');
+    }
+    expect(performance.now() - start).toBeLessThan(3000);
+    expect(t.snapshot(20).groups[0]!.sources).toHaveLength(1024);
+  });
+
   it('ignores unknown record types and records with a bad checksum message', () => {
     const t = new MembershipTable();
     const unknown = v3Report({ type: 'unknown', typeCode: 9, group: '239.1.1.1', sources: [] });

@@ -8,8 +8,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CaptureFileError } from '../../src/errors.js';
 import { MAX_BLOCK_LENGTH, openCapture } from '../../src/pcap/index.js';
-import { concat, ngBlock, ngEpb, ngIdb, ngOption, ngShb, ngSpb, packet, pcapHeader, pcapRecord } from './build.js';
-import { fifoFeed, readAll, tmpDir } from './tools.js';
+import { concat, ngEpb, ngIdb, ngOption, ngShb, ngSpb, packet, pcapHeader, pcapRecord } from './build.js';
+import fc from 'fast-check';
+import { FIXTURES, fifoFeed, readAll, tmpDir } from './tools.js';
 
 const dir = tmpDir();
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -420,4 +421,61 @@ describe('errors opening', () => {
   });
 });
 
-void ngBlock;
+
+describe('mutated files (fuzz): only CaptureFileError, always advancing, bounded memory', () => {
+  const seeds = [
+    ...['eth-usec.pcap', 'eth-nsec.pcap', 'multi.pcapng', 'two-sections.pcapng'].map((n) => new Uint8Array(fs.readFileSync(path.join(FIXTURES, n)))),
+    concat(
+      ngShb({ le: false }),
+      ngIdb({ le: false, linkType: 1, name: 'x', tsresol: 0x80 | 20, tsoffset: -5n }),
+      ngEpb({ le: false, ticks: 123456789n, data: packet(40) }),
+      ngSpb({ le: false, data: packet(30) }),
+    ),
+  ];
+  it('survives bit flips, byte stores, 32-bit length lies and truncation', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: seeds.length - 1 }),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 3 }), fc.nat()), { minLength: 1, maxLength: 4 }),
+        fc.option(fc.nat(), { nil: undefined }),
+        fc.constantFrom(undefined, 64, 1000),
+        (which, edits, cut, bufferSize) => {
+          const b = seeds[which].slice();
+          for (const [pos, kind, val] of edits) {
+            const at = pos % b.length;
+            if (kind === 0) b[at] ^= 1 << (val % 8);
+            else if (kind === 1) b[at] = val & 255;
+            else if (at + 4 <= b.length) new DataView(b.buffer).setUint32(at & ~3, kind === 2 ? val : 0xffffffff - (val % 1000), (val & 1) === 0);
+          }
+          const bytes = cut === undefined ? b : b.subarray(0, cut % (b.length + 1));
+          const f = save('fuzz.bin', bytes);
+          const before = process.memoryUsage().arrayBuffers;
+          let r;
+          try {
+            r = openCapture(f, bufferSize === undefined ? {} : { bufferSize });
+          } catch (e) {
+            expect(e).toBeInstanceOf(CaptureFileError);
+            return;
+          }
+          let last = -1;
+          try {
+            for (let rec = r.next(); rec !== null; rec = r.next()) {
+              expect(rec.fileOffset).toBeGreaterThan(last);
+              expect(rec.offset + rec.caplen).toBeLessThanOrEqual(rec.buf.length);
+              expect(rec.tsNsec >= 0 && rec.tsNsec < 1e9).toBe(true);
+              last = rec.fileOffset;
+            }
+            expect(r.bytesConsumed).toBe(bytes.length);
+          } catch (e) {
+            expect(e).toBeInstanceOf(CaptureFileError);
+            expect((e as CaptureFileError).offset).toBeLessThanOrEqual(bytes.length);
+          } finally {
+            r.close();
+          }
+          expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(MAX_BLOCK_LENGTH * 2 + 64 * 1024);
+        },
+      ),
+      { numRuns: 1500 },
+    );
+  });
+});

@@ -15,7 +15,7 @@ describe('TickScale.convert (64-bit ticks to seconds + nanoseconds)', () => {
       fc.property(fc.oneof(fc.integer({ min: 0, max: 19 }), fc.integer({ min: 0x80, max: 0x80 + 63 })), u64, (resol, ticks) => {
         const tps = resol & 0x80 ? 1n << BigInt(resol & 0x7f) : 10n ** BigInt(resol);
         const out = { tsSec: -1, tsNsec: -1 };
-        new TickScale(resol).convert(Number(ticks >> 32n), Number(ticks & 0xffffffffn), out);
+        new TickScale(resol).convertTicks(Number(ticks >> 32n), Number(ticks & 0xffffffffn), out);
         const sec = ticks / tps;
         // seconds past 2^53 are not representable; real captures are far below
         if (sec < 1n << 53n) expect(out.tsSec).toBe(Number(sec));
@@ -29,7 +29,7 @@ describe('TickScale.convert (64-bit ticks to seconds + nanoseconds)', () => {
     const ticks = 1235470907698870123n; // 2009-02-24T10:21:47.698870123Z in ns
     expect(Number(ticks) % 1000).not.toBe(123); // the double rounding the reader must avoid
     const out = { tsSec: 0, tsNsec: 0 };
-    new TickScale(9).convert(Number(ticks >> 32n), Number(ticks & 0xffffffffn), out);
+    new TickScale(9).convertTicks(Number(ticks >> 32n), Number(ticks & 0xffffffffn), out);
     expect(out).toEqual({ tsSec: 1235470907, tsNsec: 698870123 });
   });
 

@@ -115,35 +115,31 @@ function parseEpoch(s: string): { sec: number | null; nsec: number | null } {
   return { sec: Number(m[1]), nsec: Number(m[2]) };
 }
 
-/** tshark's view of every frame: fields plus the raw bytes (-T json -x). */
+/** tshark's view of every frame, from one `tshark -T json -x -J frame` run: frame fields plus the raw bytes. */
 export function tsharkFrames(file: string): TsharkFrame[] {
-  const fields = execFileSync(
-    'tshark',
-    ['-r', file, '-T', 'fields', '-E', 'separator=/t', '-e', 'frame.number', '-e', 'frame.time_epoch', '-e', 'frame.len',
-      '-e', 'frame.cap_len', '-e', 'frame.interface_id', '-e', 'frame.interface_name', '-e', 'frame.encap_type'],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 256 << 20 },
-  );
   const json = JSON.parse(
-    execFileSync('tshark', ['-r', file, '-T', 'json', '-x', '-j', 'frame'], {
+    execFileSync('tshark', ['-r', file, '-T', 'json', '-x', '-J', 'frame'], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],
       maxBuffer: 256 << 20,
     }),
-  ) as { _source: { layers: { frame_raw: [string, ...unknown[]] } } }[];
-  const lines = fields.split('\n').filter((l) => l !== '');
-  return lines.map((line, i) => {
-    const [num, epoch, len, caplen, ifid, ifname, encap] = line.split('\t');
-    const { sec, nsec } = parseEpoch(epoch);
+  ) as { _source: { layers: { frame_raw: [string, ...unknown[]]; frame: Record<string, unknown> } } }[];
+  return json.map((p) => {
+    const f = p._source.layers.frame;
+    const epoch = f['frame.time_epoch'];
+    const { sec, nsec } = parseEpoch(typeof epoch === 'string' ? epoch : '');
+    const tree = f['frame.interface_id_tree'] as Record<string, string> | undefined;
+    const ifid = f['frame.interface_id'];
     return {
-      number: Number(num),
+      number: Number(f['frame.number']),
       sec,
       nsec,
-      len: Number(len),
-      caplen: Number(caplen),
-      ifaceId: ifid === '' || ifid === undefined ? null : Number(ifid),
-      ifaceName: ifname === '' || ifname === undefined ? null : ifname,
-      encap: Number(encap),
-      hex: json[i]._source.layers.frame_raw[0],
+      len: Number(f['frame.len']),
+      caplen: Number(f['frame.cap_len']),
+      ifaceId: typeof ifid === 'string' ? Number(ifid) : null,
+      ifaceName: tree?.['frame.interface_name'] ?? null,
+      encap: Number(f['frame.encap_type']),
+      hex: p._source.layers.frame_raw[0],
     };
   });
 }
