@@ -111,7 +111,6 @@ interface Opts {
   checksum?: number;
   maxRespCode?: number;
   // query
-  version?: string;
   source?: string[];
   maxResp?: number;
   sFlag?: boolean;
@@ -123,30 +122,63 @@ interface Opts {
   recordsFile?: string[];
 }
 
-/** Each kind with its positional argument, summary and help examples ([command, what it does]). */
-const KINDS: { kind: CraftKind; args: string; summary: string; examples: [string, string][] }[] = [
+/**
+ * The commands: each makes one kind of message (queries in three versions, as reports are), with its positional
+ * argument, summary and help examples ([command, what it does]). The version is in the name rather than in a
+ * --version option, which the root command owns.
+ */
+interface KindCommand {
+  name: string;
+  aliases: string[];
+  kind: CraftKind;
+  version?: 1 | 2 | 3;
+  args: '' | '<group>' | '[group]';
+  summary: string;
+  examples: [string, string][];
+}
+
+const KINDS: KindCommand[] = [
   {
+    name: 'query',
+    aliases: ['v3-query'],
     kind: 'query',
+    version: 3,
     args: '[group]',
-    summary: 'membership query: general (no group), group-specific, or group-and-source-specific (v3 with --source)',
+    summary: 'IGMPv3 query: general (no group), group-specific, or group-and-source-specific (--source)',
     examples: [
-      ['query', 'IGMPv3 general query to 224.0.0.1, max resp 10 s'],
-      ['query 239.1.1.1 --max-resp 1', 'group-specific query to 239.1.1.1'],
+      ['query', 'general query to 224.0.0.1, max resp 10 s'],
+      ['query 239.1.1.1', 'group-specific query to 239.1.1.1, max resp 1 s'],
       ['query 232.1.1.1 --source 10.0.0.1,10.0.0.2', 'group-and-source-specific query'],
-      ['query --version 2 --max-resp 20', 'IGMPv2 general query'],
-      ['query --qrv 3 --qqi 60 --s-flag', 'v3 query with S flag, QRV 3 and the QQIC of 60 s'],
+      ['query --qrv 3 --qqi 60 --s-flag', 'S flag, QRV 3 and the QQIC of 60 s'],
       ['query --max-resp 30', 'Max Resp Code 0x93: the exponent form, 30.4 s'],
     ],
   },
-  { kind: 'v1-report', args: '<group>', summary: 'IGMPv1 membership report (RFC 1112), sent to the group', examples: [['v1-report 239.1.1.1', '']] },
-  { kind: 'v2-report', args: '<group>', summary: 'IGMPv2 membership report (RFC 2236), sent to the group', examples: [['v2-report 239.1.1.1', '']] },
   {
+    name: 'v2-query',
+    aliases: [],
+    kind: 'query',
+    version: 2,
+    args: '[group]',
+    summary: 'IGMPv2 query (RFC 2236): general, or group-specific',
+    examples: [
+      ['v2-query --max-resp 20', 'general query, max resp 20 s'],
+      ['v2-query 239.1.1.1', 'group-specific query, max resp 1 s'],
+    ],
+  },
+  { name: 'v1-query', aliases: [], kind: 'query', version: 1, args: '', summary: 'IGMPv1 query (RFC 1112): general only', examples: [['v1-query', '']] },
+  { name: 'v1-report', aliases: [], kind: 'v1-report', args: '<group>', summary: 'IGMPv1 membership report (RFC 1112), sent to the group', examples: [['v1-report 239.1.1.1', '']] },
+  { name: 'v2-report', aliases: [], kind: 'v2-report', args: '<group>', summary: 'IGMPv2 membership report (RFC 2236), sent to the group', examples: [['v2-report 239.1.1.1', '']] },
+  {
+    name: 'leave',
+    aliases: ['v2-leave'],
     kind: 'leave',
     args: '<group>',
     summary: 'IGMPv2 leave group (RFC 2236), sent to 224.0.0.2',
     examples: [['leave 239.1.1.1', ''], ['leave 239.1.1.1 --checksum 0', 'with a wrong checksum']],
   },
   {
+    name: 'v3-report',
+    aliases: [],
     kind: 'v3-report',
     args: '',
     summary: 'IGMPv3 membership report (RFC 3376) with group records, sent to 224.0.0.22',
@@ -209,15 +241,17 @@ function addCommonOptions(cmd: Command, inject: boolean): Command {
     .addOption(new Option('--mtu <bytes>', "MTU that v3 reports are split to fit (default: the interface's, else 1500)").argParser(intArg('--mtu', 68, 65535)));
 }
 
-function addKind(parent: Command, k: (typeof KINDS)[number], inject: boolean): void {
-  const cmd = parent.command(k.kind).description(k.summary);
+function addKind(parent: Command, k: KindCommand, inject: boolean): void {
+  const cmd = parent.command(k.name).aliases(k.aliases).description(k.summary);
   if (k.args === '<group>') cmd.argument('<group>', 'multicast group', groupText('group'));
   if (k.args === '[group]') cmd.argument('[group]', 'group of a specific query (absent: general query)', groupText('group'));
-  if (k.kind === 'query') {
+  if (k.version === 2) {
+    cmd.addOption(new Option('--max-resp <seconds>', 'Max Resp Time in seconds, 0.1 s steps (default 10 general, 1 specific)').argParser(numberArg('--max-resp', 0, 25.5)));
+  }
+  if (k.version === 3) {
     cmd
-      .addOption(new Option('--version <v>', 'IGMP version of the query').choices(['1', '2', '3']).default('3'))
-      .addOption(new Option('--source <ip[,ip...]>', 'source of a group-and-source-specific v3 query (repeatable)').argParser(sourcesArg))
-      .addOption(new Option('--max-resp <seconds>', 'Max Resp Time (default 10 general, 1 specific; v3 exponent form from 12.8)').argParser(numberArg('--max-resp', 0, 3174.4)))
+      .addOption(new Option('--source <ip[,ip...]>', 'a source of a group-and-source-specific query (repeatable)').argParser(sourcesArg))
+      .addOption(new Option('--max-resp <seconds>', 'Max Resp Time (default 10 general, 1 specific; exponent form from 12.8)').argParser(numberArg('--max-resp', 0, 3174.4)))
       .option('--s-flag', 'v3: set the S flag (Suppress Router-Side Processing)')
       .addOption(new Option('--qrv <n>', "v3: Querier's Robustness Variable (default 2)").argParser(intArg('--qrv', 0, 7)))
       .addOption(new Option('--qqi <seconds>', "v3: Querier's Query Interval, encoded as QQIC (default 125)").argParser(intArg('--qqi', 0, 31744)))
@@ -235,7 +269,7 @@ function addKind(parent: Command, k: (typeof KINDS)[number], inject: boolean): v
   cmd.action(async (...args: unknown[]) => {
     const positional = k.args === '' ? undefined : (args[0] as string | undefined);
     const opts = (k.args === '' ? args[0] : args[1]) as Opts;
-    await runCraftCommand(k.kind, positional, opts);
+    await runCraftCommand(k, positional, opts);
   });
 }
 
@@ -274,13 +308,13 @@ function records(o: Opts): GroupRecordRepr[] {
   return out;
 }
 
-function specOf(kind: CraftKind, group: string | undefined, o: Opts, iface: { mac: string | null; ipv4: string | null; mtu: number } | null): CraftSpec {
-  const query = kind === 'query';
+function specOf(k: KindCommand, group: string | undefined, o: Opts, iface: { mac: string | null; ipv4: string | null; mtu: number } | null): CraftSpec {
+  const kind = k.kind;
   return {
     igmp: {
       kind,
       group,
-      version: query ? (Number(o.version ?? '3') as 1 | 2 | 3) : undefined,
+      version: k.version,
       sources: o.source,
       maxResp: o.maxResp,
       maxRespCode: o.maxRespCode,
@@ -310,12 +344,12 @@ function recordTypeShort(code: number): string {
   return ['', 'IS_IN', 'IS_EX', 'TO_IN', 'TO_EX', 'ALLOW', 'BLOCK'][code] ?? `type ${code}`;
 }
 
-async function runCraftCommand(kind: CraftKind, group: string | undefined, o: Opts): Promise<void> {
+async function runCraftCommand(k: KindCommand, group: string | undefined, o: Opts): Promise<void> {
   if ([o.hex, o.json].filter(Boolean).length > 1) throw new UsageError('--hex and --json are exclusive');
   if (o.write === '-' && (o.hex || o.json)) throw new UsageError('-w - writes the capture to standard output: no --hex or --json');
   // Refusals come before anything is sent or written: interface, frame sizes, then privileges.
   const iface = o.interface !== undefined ? sendInterface(o.interface) : null;
-  const result = craft(specOf(kind, group, o, iface));
+  const result = craft(specOf(k, group, o, iface));
   for (const d of result.dropped) {
     process.stderr.write(
       `mcast: warning: ${recordTypeShort(d.typeCode)} ${d.group}: ${d.sources.length} source(s) do not fit the MTU and are not reported (RFC 3376 section 4.2.16)\n`,

@@ -53,6 +53,11 @@ export function payloadText(buf: Uint8Array, start: number, end: number, max = 6
   return groupedHex(buf, start, end, max);
 }
 
+/** "1 datagram", "2 datagrams". */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
 function pad2(n: number): string {
   return n < 10 ? `0${n}` : `${n}`;
 }
@@ -144,7 +149,7 @@ export function listeningJson(joins: readonly Join[], notes: readonly string[]):
 
 export function streamLine(s: StreamSummary): string {
   const id = s.senderId === null ? '' : ` [${s.senderId}]`;
-  let t = `${s.group}:${s.port} < ${s.source}:${s.sourcePort}${id}: ${s.packets} datagrams, ${s.bytes} B, ${s.pps.toFixed(1)} pps, ${bitRate(s.bps)}`;
+  let t = `${s.group}:${s.port} < ${s.source}:${s.sourcePort}${id}: ${plural(s.packets, 'datagram')}, ${s.bytes} B, ${s.pps.toFixed(1)} pps, ${bitRate(s.bps)}`;
   if (s.senderId !== null) t += `, lost ${s.lost}, duplicates ${s.duplicates}, reordered ${s.reordered}`;
   if (s.delay !== null) t += `, delay min/avg/max ${ms(s.delay.minUs)}/${ms(s.delay.avgUs)}/${ms(s.delay.maxUs)} ms, jitter ${ms(s.delay.jitterUs)} ms`;
   return t;
@@ -155,7 +160,7 @@ export function statsJson(elapsedS: number, streams: readonly StreamSummary[]): 
 }
 
 export function listenSummaryLines(elapsedS: number, datagrams: number, streams: readonly StreamSummary[]): string[] {
-  const head = `summary: ${datagrams} datagrams in ${elapsedS.toFixed(1)} s from ${streams.length} stream${streams.length === 1 ? '' : 's'}`;
+  const head = `summary: ${plural(datagrams, 'datagram')} in ${elapsedS.toFixed(1)} s from ${plural(streams.length, 'stream')}`;
   return [head, ...streams.map((s) => `  ${streamLine(s)}`)];
 }
 
@@ -195,7 +200,7 @@ export function sendingLine(info: SenderInfo, s: SendSettings): string {
   const via = info.iface === null ? 'an unknown interface' : info.iface;
   const how = info.chosen ? 'chosen with -i' : "the route's interface";
   const rate = s.rate === 0 ? 'as fast as possible' : `${s.rate} pps`;
-  const count = s.count === Infinity ? '' : `, ${s.count} datagrams`;
+  const count = s.count === Infinity ? '' : `, ${plural(s.count, 'datagram')}`;
   const id = s.probe ? `, probe header, sender id ${hexId(s.senderId)}` : ', no probe header';
   return `sending to ${s.group}:${s.port} from ${info.localAddress}:${info.localPort} via ${via} (${how}), ttl ${s.ttl}, loop ${s.loop ? 'on' : 'off'}, ${s.size} B, ${rate}${count}${id}`;
 }
@@ -223,7 +228,7 @@ function sendRate(p: SendProgress): number {
 }
 
 export function progressLine(p: SendProgress, intervalPps: number): string {
-  return `sent ${p.datagrams} datagrams, ${p.bytes} B in ${p.elapsedS.toFixed(1)} s, ${intervalPps.toFixed(0)} pps now${p.errors > 0 ? `, ${p.errors} errors` : ''}`;
+  return `sent ${plural(p.datagrams, 'datagram')}, ${p.bytes} B in ${p.elapsedS.toFixed(1)} s, ${intervalPps.toFixed(0)} pps now${p.errors > 0 ? `, ${p.errors} errors` : ''}`;
 }
 
 export function progressJson(p: SendProgress, intervalPps: number): string {
@@ -247,7 +252,7 @@ export function sendSummaryLine(p: SendProgress, size: number): string {
   const pps = sendRate(p);
   const hooks = p.hookDropped > 0 ? `, ${p.hookDropped} dropped by the test hook` : '';
   const errs = p.errors > 0 ? `, ${p.errors} errors (first: ${p.firstError})` : '';
-  return `summary: sent ${p.datagrams} datagrams, ${p.bytes} B in ${p.elapsedS.toFixed(2)} s: ${pps.toFixed(0)} pps, ${bitRate(pps * size * 8)}${hooks}${errs}`;
+  return `summary: sent ${plural(p.datagrams, 'datagram')}, ${p.bytes} B in ${p.elapsedS.toFixed(2)} s: ${pps.toFixed(0)} pps, ${bitRate(pps * size * 8)}${hooks}${errs}`;
 }
 
 export function sendSummaryJson(p: SendProgress): string {

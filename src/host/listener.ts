@@ -77,6 +77,7 @@ export class Listener {
   private readonly view = new ProbeView();
   private readonly d: Datagram;
   private closing: Promise<void> | null = null;
+  private paused = false;
 
   constructor(
     private readonly opts: ListenerOptions,
@@ -185,7 +186,13 @@ export class Listener {
     }
   }
 
+  /** Ignore datagrams from now on (they stay uncounted) until close(): for an exact -c. */
+  pause(): void {
+    this.paused = true;
+  }
+
   private receive(entry: Entry, msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    if (this.paused) return;
     const d = this.d;
     const arrival = nowUs();
     d.group = entry.group;

@@ -11,7 +11,7 @@ import { SystemError, UsageError, type McastError } from '../errors.js';
 import { parseIpv4 } from '../wire/addr.js';
 import { diagnose, type Finding } from './doctor.js';
 import * as fmt from './format.js';
-import { readMemberships, type InterfaceMemberships } from './groups.js';
+import { effectiveForceVersion, readMemberships, type InterfaceMemberships } from './groups.js';
 import { isMulticastCapable, listInterfaces, resolveInterface, type ChosenInterface, type HostInterface } from './iface.js';
 import { Listener, type Join, type Subscription } from './listener.js';
 import {
@@ -27,7 +27,7 @@ import {
   type GroupPort,
 } from './options.js';
 import { PROBE_HEADER_LENGTH } from './probe.js';
-import { lookupRoute, readProcNetRoute } from './procnet.js';
+import { lookupRoute, readProcNetIgmp, readProcNetRoute } from './procnet.js';
 import { NO_HOOKS, Sender, type SendHooks, type SendProgress } from './sender.js';
 import type { StreamSummary } from './stats.js';
 
@@ -131,6 +131,17 @@ export async function runListen(req: ListenRequest, io: Io, signal?: AbortSignal
     ...g,
     interfaces: chooseInterfaces(req.interfaces, req.allInterfaces, g.group, ifaces, notes),
   }));
+  if (sources.length > 0) {
+    const igmp = readProcNetIgmp() ?? [];
+    for (const c of new Set(subscriptions.flatMap((s) => s.interfaces.map((i) => i.iface.name)))) {
+      const v = igmp.find((d) => d.name === c)?.version ?? 3;
+      const forced = effectiveForceVersion(c);
+      if (v !== 3 || forced !== 0) {
+        const why = forced !== 0 ? `force_igmp_version=${forced}` : `an IGMPv${v} querier was heard`;
+        notes.push(`${c} speaks IGMPv${forced || v} (${why}): the network sees these source-specific joins as any-source joins`);
+      }
+    }
+  }
   for (const g of groups) {
     const a = parseIpv4(g.group)!;
     if (isSsmRange(a) && sources.length === 0) {
@@ -147,7 +158,10 @@ export async function runListen(req: ListenRequest, io: Io, signal?: AbortSignal
     (d) => {
       datagrams++;
       if (!req.quiet) io.out(req.json ? fmt.datagramJson(d) : fmt.datagramLine(d));
-      if (datagrams >= count) stop();
+      if (datagrams >= count) {
+        listener.pause();
+        stop();
+      }
     },
     (e: McastError) => (req.json ? io.out(JSON.stringify({ type: 'error', code: e.code, message: e.message })) : io.err(`mcast: ${e.message}`)),
   );

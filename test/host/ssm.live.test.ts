@@ -108,4 +108,21 @@ describe.skipIf(!live.ok)('source-specific join (live)', () => {
     ]);
     expect(ours).toEqual(shark.map((f) => [f[0], f[1], f[2], f[3] ?? '']));
   });
+  it('on an interface forced to IGMPv2, mcast listen warns, and the kernel indeed sends an any-source v2 report', async () => {
+    lab.exec(L, 'sysctl', ['-qw', 'net.ipv4.conf.l1.force_igmp_version=2']);
+    const sniffer = startNode(lab, L, fileURLToPath(new URL('./fixtures/igmp-sniff.mjs', import.meta.url)), ['l1']);
+    try {
+      await sniffer.waitFor((x) => x.stdout.includes('ready'), 'the sniffer');
+      const r = mcast(L, ['listen', '232.7.7.8:5002', '-i', 'l1', '--source', '10.1.0.1', '--json', '--duration', '0.5']);
+      expect(r.status).toBe(0);
+      const banner = ndjson(r.stdout).find((o) => o.type === 'listening')!;
+      expect(banner.notes).toContain('l1 speaks IGMPv2 (force_igmp_version=2): the network sees these source-specific joins as any-source joins');
+      await sniffer.waitFor((x) => ndjson(x.stdout).some((m) => m.igmp.group === '232.7.7.8'), 'the report');
+      const first = ndjson(sniffer.stdout).find((m) => m.igmp.group === '232.7.7.8')!;
+      expect(first.igmp).toMatchObject({ typeCode: 0x16, version: 2, type: 'report' }); // no sources in a v2 report
+    } finally {
+      await sniffer.stop('SIGTERM');
+      lab.exec(L, 'sysctl', ['-qw', 'net.ipv4.conf.l1.force_igmp_version=0']);
+    }
+  });
 });
