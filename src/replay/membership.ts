@@ -97,7 +97,10 @@ export class MembershipObserver implements FrameObserver {
 
   private print(events: readonly MembershipEvent[]): void {
     if (!this.opts.events) return;
-    for (const e of events) this.out.line(this.opts.json ? JSON.stringify(e) : formatEvent(e, { formatTime: (t) => this.fmt(t) }));
+    for (const e of events) {
+      // JSON events carry the time as text too, at the capture's precision.
+      this.out.line(this.opts.json ? JSON.stringify({ ts: this.fmt(e.time), ...e }) : formatEvent(e, { formatTime: (t) => this.fmt(t) }));
+    }
   }
 
   private fmt(t: number): string {
