@@ -3,8 +3,8 @@
  *
  * Frames arrive in batches: when the capture fd is readable, the addon copies every ready frame into one data
  * buffer and one metadata array that this object owns and reuses, and each frame is handed out through one
- * reused LiveFrame, valid until the callback returns (run) or until the next `next()` (async iteration). A
- * steady capture allocates nothing per frame.
+ * reused LiveFrame, valid until the callback returns (run) or until the next `next()` (async iteration). With
+ * run() a steady capture allocates nothing per frame; async iteration costs its promise and result per frame.
  *
  * Two ways to consume, not both at once:
  *   await cap.run((f) => ...)        resolves when close() is called (e.g. from a SIGINT handler), rejects on a

@@ -9,7 +9,7 @@ import { registerCommands } from './commands.js';
 
 export const VERSION = '0.1.0';
 
-export function buildProgram(): Command {
+export async function buildProgram(argv: string[]): Promise<Command> {
   const program = new Command();
   program
     .name('mcast')
@@ -18,14 +18,14 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ outputError: () => {} });
-  registerCommands(program);
+  await registerCommands(program, argv);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ outputError: () => {} });
   return program;
 }
 
 /** Runs the CLI; resolves to the process exit code. */
 export async function run(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     // `mcast replay big.pcap | head` closes the pipe early: that is a normal end, not a crash.
     if (err.code === 'EPIPE') process.exit(0);

@@ -21,7 +21,7 @@
  *
  * Errors are UsageErrors (code ERR_CRAFT_RECORD) naming where: `--record 2: ...`, `spec.txt:7: ...`.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { SystemError, UsageError } from '../errors.js';
 import { ipv4ToString, parseIpv4 } from '../wire/addr.js';
 import { recordTypeName, RecordTypeCode, type GroupRecordRepr } from '../wire/igmp.js';
@@ -157,18 +157,39 @@ function parseRecordsJson(text: string, file: string): GroupRecordRepr[] {
   });
 }
 
-/** Read and parse a records file. SystemError ERR_RECORDS_FILE when it cannot be read or is too large. */
+/**
+ * Read and parse a records file ('-': standard input; pipes and FIFOs are read too). SystemError ERR_RECORDS_FILE
+ * when it cannot be read or holds more than MAX_RECORDS_FILE bytes (read in chunks, so a huge file or an endless
+ * pipe costs no more than that).
+ */
 export function readRecordsFile(path: string): GroupRecordRepr[] {
-  let text: string;
+  const name = path === '-' ? 'stdin' : path;
+  let fd: number | undefined;
+  const chunks: Buffer[] = [];
+  let size = 0;
   try {
-    const st = statSync(path);
-    if (!st.isFile()) throw new SystemError('ERR_RECORDS_FILE', `${path}: not a regular file`);
-    if (st.size > MAX_RECORDS_FILE) throw new SystemError('ERR_RECORDS_FILE', `${path}: ${st.size} bytes, more than the ${MAX_RECORDS_FILE} a records file may have`);
-    text = readFileSync(path, 'utf8');
+    fd = path === '-' ? 0 : openSync(path, 'r');
+    const chunk = Buffer.alloc(64 * 1024);
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(fd, chunk, 0, chunk.length, null);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+        if ((e as NodeJS.ErrnoException).code === 'EOF') break;
+        throw e;
+      }
+      if (n === 0) break;
+      size += n;
+      if (size > MAX_RECORDS_FILE) throw new SystemError('ERR_RECORDS_FILE', `${name}: more than the ${MAX_RECORDS_FILE} bytes a records file may have`);
+      chunks.push(Buffer.from(chunk.subarray(0, n)));
+    }
   } catch (e) {
     if (e instanceof SystemError) throw e;
     const err = e as NodeJS.ErrnoException;
-    throw new SystemError('ERR_RECORDS_FILE', `${path}: cannot read (${err.code ?? err.message})`);
+    throw new SystemError('ERR_RECORDS_FILE', `${name}: cannot read (${err.code ?? err.message})`);
+  } finally {
+    if (fd !== undefined && fd !== 0) closeSync(fd);
   }
-  return parseRecordsText(text, path);
+  return parseRecordsText(Buffer.concat(chunks).toString('utf8'), name);
 }

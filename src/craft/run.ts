@@ -26,9 +26,7 @@ export function checkFramesFit(frames: readonly CraftedFrame[], iface: SendInter
   frames.forEach((f, i) => {
     if (f.ipLength > iface.mtu) {
       const which = frames.length > 1 ? `frame ${i + 1}: ` : '';
-      throw new SystemError('ERR_FRAME_TOO_LONG',
-        `${which}an IP datagram of ${f.ipLength} bytes exceeds the MTU ${iface.mtu} of ${iface.name}` +
-          (f.igmp.typeCode === 0x22 ? ' (v3 reports are split unless --no-split)' : ''));
+      throw new SystemError('ERR_FRAME_TOO_LONG', `${which}an IP datagram of ${f.ipLength} bytes exceeds the MTU ${iface.mtu} of ${iface.name}`);
     }
   });
 }

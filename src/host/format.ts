@@ -223,8 +223,9 @@ export function sendingJson(info: SenderInfo, s: SendSettings): string {
   });
 }
 
+/** N datagrams paced at R leave over (N - 1) / R seconds: the rate counts the intervals, not the datagrams. */
 function sendRate(p: SendProgress): number {
-  return p.elapsedS > 0 ? p.datagrams / p.elapsedS : 0;
+  return p.elapsedS > 0 && p.datagrams > 1 ? (p.datagrams - 1) / p.elapsedS : 0;
 }
 
 export function progressLine(p: SendProgress, intervalPps: number): string {
