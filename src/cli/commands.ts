@@ -12,6 +12,7 @@ const COMMANDS: [string[], Loader][] = [
   [['decode'], async (p) => (await import('./decode.js')).registerDecode(p)],
   [['map'], async (p) => (await import('./map.js')).registerMap(p)],
   [['craft', 'inject'], async (p) => (await import('./craft.js')).registerCraft(p)],
+  [['interfaces'], async (p) => void (await import('./interfaces.js')).registerInterfaces(p)],
 ];
 
 /** Register the command named in argv (and its aliases' module), or all of them when none matches. */
