@@ -10,6 +10,8 @@ export interface LocatedJson {
   value: JsonValue;
   /** Line (1-based) where an object or array starts. */
   lineOf(node: object): number | undefined;
+  /** Line (1-based) where element `index` of an array starts, whatever its kind (a string has no identity). */
+  lineOfElement(array: JsonValue[], index: number): number | undefined;
 }
 
 export class JsonSyntaxError extends Error {
@@ -27,6 +29,7 @@ const ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b
 
 export function parseJsonLocated(text: string): LocatedJson {
   const lines = new WeakMap<object, number>();
+  const elementLines = new WeakMap<JsonValue[], number[]>();
   let pos = 0;
   let line = 1;
   let lineStart = 0;
@@ -111,7 +114,9 @@ export function parseJsonLocated(text: string): LocatedJson {
     }
     if (c === '[') {
       const arr: JsonValue[] = [];
+      const at: number[] = [];
       lines.set(arr, line);
+      elementLines.set(arr, at);
       pos++;
       skipWs();
       if (text[pos] === ']') {
@@ -119,6 +124,8 @@ export function parseJsonLocated(text: string): LocatedJson {
         return arr;
       }
       for (;;) {
+        skipWs();
+        at.push(line);
         arr.push(parseValue(depth + 1));
         skipWs();
         if (text[pos] === ',') {
@@ -147,5 +154,5 @@ export function parseJsonLocated(text: string): LocatedJson {
   const value = parseValue(0);
   skipWs();
   if (pos < text.length) fail(`unexpected '${text[pos]}' after the value`);
-  return { value, lineOf: (node) => lines.get(node) };
+  return { value, lineOf: (node) => lines.get(node), lineOfElement: (arr, i) => elementLines.get(arr)?.[i] };
 }

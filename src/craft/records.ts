@@ -133,8 +133,7 @@ function parseRecordsJson(text: string, file: string): GroupRecordRepr[] {
   else if (top !== null && typeof top === 'object' && Array.isArray(top.records)) list = top.records;
   else bad(`${file}:1`, 'expected an array of records or {"records": [...]}');
   return (list as JsonValue[]).map((item, i) => {
-    const line = typeof item === 'object' && item !== null ? doc.lineOf(item) : undefined;
-    const where = `${file}:${line ?? doc.lineOf(list as object) ?? 1}: record ${i + 1}`;
+    const where = `${file}:${doc.lineOfElement(list as JsonValue[], i) ?? 1}: record ${i + 1}`;
     if (item === null || typeof item !== 'object' || Array.isArray(item)) bad(where, 'expected an object {"group": ..., "type": ...}');
     for (const k of Object.keys(item)) if (!JSON_KEYS.has(k)) bad(where, `unknown key ${JSON.stringify(k)} (group, type, sources, auxData)`);
     if (typeof item.group !== 'string') bad(where, '"group" must be a string');

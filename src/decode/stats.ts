@@ -47,11 +47,15 @@ export class StatsCollector {
       const r = t.row(dst, d.udp.dstPort) * 4;
       const v = t.values;
       const ts = tsSec + tsNsec * 1e-9;
-      if (v[r + PACKETS] === 0) v[r + FIRST_TS] = ts;
+      // Earliest and latest, not first and last: pcapng interleaves interfaces out of time order.
+      if (v[r + PACKETS] === 0) {
+        v[r + FIRST_TS] = ts;
+        v[r + LAST_TS] = ts;
+      } else if (ts < v[r + FIRST_TS]!) v[r + FIRST_TS] = ts;
+      else if (ts > v[r + LAST_TS]!) v[r + LAST_TS] = ts;
       v[r + PACKETS]!++;
       const len = d.udp.length;
       v[r + BYTES]! += len >= 8 ? len - 8 : 0;
-      v[r + LAST_TS] = ts;
       return;
     }
     if (!d.hasIgmp) return;

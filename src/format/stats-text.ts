@@ -8,7 +8,7 @@ export function formatStatsText(s: StatsJson): string[] {
   if (s.igmp.length > 0) {
     lines.push('');
     lines.push('IGMP messages (v3 reports counted per group record)');
-    lines.push(...table(['version', 'type', 'group', 'count'], s.igmp.map((c) => [`v${c.version || '?'}`, c.type === 'unknown' ? `0x${c.typeCode.toString(16)}` : c.type, c.group, String(c.count)]), [false, false, false, true]));
+    lines.push(...table(['version', 'type', 'group', 'count'], s.igmp.map((c) => [c.version === 0 ? '-' : `v${c.version}`, c.type === 'unknown' ? `0x${c.typeCode.toString(16)}` : c.type, c.group, String(c.count)]), [false, false, false, true]));
   }
   if (s.records.length > 0) {
     lines.push('');

@@ -41,11 +41,11 @@ export function socketError(err: unknown, action: SocketAction): SystemError {
       if (action.kind === 'bind') {
         const start = readIpv4Sysctl('ip_unprivileged_port_start') ?? 1024;
         return new SystemError(
-          'ERR_PERMISSION_DENIED',
+          'ERR_PERMISSION',
           `${w}: permission denied (ports below ${start} need root or CAP_NET_BIND_SERVICE)`,
         );
       }
-      return new SystemError('ERR_PERMISSION_DENIED', `${w}: permission denied (${code}; a firewall rule?)`);
+      return new SystemError('ERR_PERMISSION', `${w}: permission denied (${code}; a firewall rule?)`);
     }
     case 'ENOBUFS':
       if (action.kind === 'join') {

@@ -90,9 +90,9 @@ export function syntheticFrames(): Entry[] {
     }),
   );
   // Multicast UDP: checksum computed, zero (not computed), wrong.
-  for (let i = 0; i < 3; i++) eth(udp('10.0.0.5', '239.1.1.1', 5000, `hello ${i}`));
-  eth(udp('10.0.0.5', '239.1.1.1', 5001, 'no checksum', { checksum: 0 }));
-  eth(udp('10.0.0.5', '239.1.1.1', 5001, 'bad checksum', { checksum: 0x1234 }));
+  for (let i = 0; i < 3; i++) eth(udp('10.0.0.5', '239.1.1.1', 7000, `hello ${i}`));
+  eth(udp('10.0.0.5', '239.1.1.1', 7001, 'no checksum', { checksum: 0 }));
+  eth(udp('10.0.0.5', '239.1.1.1', 7001, 'bad checksum', { checksum: 0x1234 }));
   // Conformance warnings, one rule each.
   eth(igmpFrame('10.0.0.2', '239.1.1.1', { ...rep(2, '239.1.1.1'), checksum: 0xbeef }));
   eth(igmpFrame('10.0.0.2', '239.1.1.1', rep(2, '239.1.1.1'), { ip: { ttl: 64, options: [] } }));

@@ -53,7 +53,7 @@ describe('mcast replay', () => {
     expect(doc.errors).toBe(3);
     const v2reports = doc.igmp.find((c: any) => c.typeCode === 0x16 && c.group === '239.1.1.1');
     expect(v2reports).toMatchObject({ type: 'report', version: 2 });
-    expect(doc.streams.find((s: any) => s.port === 5000)).toMatchObject({ group: '239.1.1.1', packets: 3, bytes: 21 });
+    expect(doc.streams.find((s: any) => s.port === 7000)).toMatchObject({ group: '239.1.1.1', packets: 3, bytes: 21 });
     expect(doc.records.find((x: any) => x.group === '239.1.1.3')).toMatchObject({ type: 'CHANGE_TO_EXCLUDE_MODE', count: 1 });
   });
   it('--group, --host, --vlan and --count narrow the output', () => {
