@@ -27,12 +27,7 @@ const asJson = args.includes('--json');
 const strict = args.includes('--strict');
 
 function entry() {
-  const commands = `${root}dist/cli/commands.js`;
-  if (existsSync(`${root}dist/cli/main.js`) && existsSync(commands) && readFileSync(commands, 'utf8').includes('registerListen')) {
-    return `${root}bin/mcast.js`;
-  }
-  // Until the command table registers the host commands: the test stand-in with the same behaviour.
-  return `${root}test/host/fixtures/cli.mjs`;
+  return `${root}bin/mcast.js`;
 }
 
 if (process.getuid?.() !== 0) {

@@ -13,6 +13,10 @@ const COMMANDS: [string[], Loader][] = [
   [['map'], async (p) => (await import('./map.js')).registerMap(p)],
   [['craft', 'inject'], async (p) => (await import('./craft.js')).registerCraft(p)],
   [['interfaces'], async (p) => void (await import('./interfaces.js')).registerInterfaces(p)],
+  [['listen'], async (p) => (await import('./listen.js')).registerListen(p)],
+  [['send'], async (p) => (await import('./send.js')).registerSend(p)],
+  [['groups'], async (p) => (await import('./groups.js')).registerGroups(p)],
+  [['doctor'], async (p) => (await import('./doctor.js')).registerDoctor(p)],
 ];
 
 /** Register the command named in argv (and its aliases' module), or all of them when none matches. */

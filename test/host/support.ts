@@ -1,11 +1,10 @@
 /**
  * Running the compiled `mcast` host commands inside test namespaces. The commands run from dist/ (namespaced
  * processes cannot use vitest's transform): ensureBuilt() compiles when a host source is newer than its output.
- * The entry is bin/mcast.js once the lead's command table registers the host commands, else the test-only stand-in
- * test/host/fixtures/cli.mjs (same exit-status mapping).
+ * The entry is bin/mcast.js, as a user runs it.
  */
 import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Lab } from '../support/netns.js';
@@ -38,11 +37,7 @@ export function ensureBuilt(): void {
 
 /** The `mcast` entry point to run. */
 export function mcastEntry(): string {
-  const commands = join(ROOT, 'dist/cli/commands.js');
-  if (existsSync(join(ROOT, 'dist/cli/main.js')) && existsSync(commands) && readFileSync(commands, 'utf8').includes('registerListen')) {
-    return join(ROOT, 'bin/mcast.js');
-  }
-  return join(ROOT, 'test/host/fixtures/cli.mjs');
+  return join(ROOT, 'bin/mcast.js');
 }
 
 export interface Result {
