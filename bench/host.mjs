@@ -9,7 +9,7 @@
 // reordered, one-way delay); a flood run (--rate 0) shows the sender's ceiling. --strict exits 1 when a paced run
 // misses the target. The machine's other load shows in the figures: compare runs, not single numbers.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
