@@ -15,7 +15,7 @@ function atArg(text: string): AtTime {
   }
   // Date.parse keeps milliseconds only: add the finer digits back.
   const frac = /\.(\d+)/.exec(text)?.[1] ?? '';
-  return { absolute: Math.floor(t / 1000) + (frac === '' ? 0 : Number(`0.${frac}`)) };
+  return { absolute: { sec: Math.floor(t / 1000), frac: frac === '' ? 0 : Number(`0.${frac}`) } };
 }
 import { compileFileFilter } from './filter.js';
 

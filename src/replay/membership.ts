@@ -13,7 +13,7 @@ import type { LineSink } from '../format/sink.js';
 import type { FrameObserver } from './replay.js';
 
 /** `--at`: an absolute ISO-8601 time, or `+SECONDS` after the first frame. */
-export type AtTime = { absolute: number } | { relative: number };
+export type AtTime = { absolute: { sec: number; frac: number } } | { relative: number };
 
 export interface MembershipReplayOptions {
   table: boolean;
@@ -51,22 +51,28 @@ export class MembershipObserver implements FrameObserver {
   private stopAt: number | null = null;
   private stopped = false;
   private digits = 6;
+  /**
+   * The table's clock is seconds since the first frame's whole second: a double holding epoch seconds keeps only
+   * ~0.2 us, which would print wrong nanosecond digits.
+   */
+  private base: number | null = null;
 
   constructor(
     private readonly opts: MembershipReplayOptions,
     private readonly out: LineSink,
   ) {
     this.table = new MembershipTable({ ...opts.timers, events: opts.events, formatTime: (t) => this.fmt(t) });
-    if (opts.at !== null && 'absolute' in opts.at) this.stopAt = opts.at.absolute;
   }
 
   frame(d: FrameDecoder, rec: CaptureRecord, n: number): void {
     if (this.stopped) return;
-    const time = rec.tsSec + rec.tsNsec * 1e-9;
+    if (this.base === null) this.base = rec.tsSec;
+    const time = rec.tsSec - this.base + rec.tsNsec * 1e-9;
     if (this.first === null) {
       this.first = time;
       this.digits = rec.tsDigits;
-      if (this.opts.at !== null && 'relative' in this.opts.at) this.stopAt = time + this.opts.at.relative;
+      const at = this.opts.at;
+      if (at !== null) this.stopAt = 'relative' in at ? time + at.relative : at.absolute.sec - this.base + at.absolute.frac;
     }
     if (this.stopAt !== null && time > this.stopAt) {
       this.stopped = true;
@@ -99,7 +105,9 @@ export class MembershipObserver implements FrameObserver {
     if (!this.opts.events) return;
     for (const e of events) {
       // JSON events carry the time as text too, at the capture's precision.
-      this.out.line(this.opts.json ? JSON.stringify({ ts: this.fmt(e.time), ...e }) : formatEvent(e, { formatTime: (t) => this.fmt(t) }));
+      this.out.line(
+        this.opts.json ? JSON.stringify({ ts: this.fmt(e.time), ...e, time: e.time + (this.base ?? 0) }) : formatEvent(e, { formatTime: (t) => this.fmt(t) }),
+      );
     }
   }
 
@@ -107,7 +115,7 @@ export class MembershipObserver implements FrameObserver {
     const sec = Math.floor(t);
     const scale = 10 ** this.digits;
     let frac = Math.round((t - sec) * scale);
-    let s = sec;
+    let s = sec + (this.base ?? 0);
     if (frac >= scale) {
       s++;
       frac -= scale;
