@@ -80,12 +80,12 @@ export class MembershipObserver implements FrameObserver {
     }
     this.last = time;
     if (!d.hasIgmp || d.error !== null) {
-      // Timers still run on the capture's clock between IGMP frames.
-      this.print(this.table.advance(time));
+      // Timers still run on the capture's clock between IGMP frames (only when one is due: most frames are not IGMP).
+      if (time >= this.table.nextDeadline()) this.print(this.table.advance(time));
       return;
     }
-    const ts = formatTimestamp(rec.tsSec, rec.tsNsec, rec.tsDigits);
-    this.print(this.table.onMessage(membershipMessage(d, time, rec.ifaceName, n, ts)));
+    // No tsText: the table's clock is exact to the nanosecond here, so fmt() prints lastReport only when shown.
+    this.print(this.table.onMessage(membershipMessage(d, time, rec.ifaceName, n)));
   }
 
   end(): void {
