@@ -13,7 +13,7 @@ import { LineSink } from '../format/sink.js';
 import { craft, type CraftKind, type CraftSpec, type VlanSpec } from '../craft/craft.js';
 import { parseRecordArg, readRecordsFile } from '../craft/records.js';
 import { sendInterface } from '../craft/iface.js';
-import { checkFramesFit, openSender, runFrames, type Sender } from '../craft/run.js';
+import { checkCarrier, checkFramesFit, interfaceIpRoom, openSender, runFrames, type Sender } from '../craft/run.js';
 import { withStopSignals } from '../host/cli-support.js';
 import { intArg, numberArg } from './args.js';
 import type { GroupRecordRepr } from '../wire/igmp.js';
@@ -238,7 +238,7 @@ function addCommonOptions(cmd: Command, inject: boolean): Command {
     .addOption(new Option('--vlan <id[:pcp]>', '802.1Q tag; repeat for QinQ, outer first (outer tags 0x88a8)').argParser(collect(vlanArg)))
     .addOption(new Option('--checksum <hex>', 'IGMP checksum as given (default: computed)').argParser(checksumArg('--checksum')))
     .addOption(new Option('--max-resp-code <n>', 'byte 1 of the IGMP message as given, decimal or 0x hex').argParser(codeArg('--max-resp-code', 0xff)))
-    .addOption(new Option('--mtu <bytes>', "MTU that v3 reports are split to fit (default: the interface's, else 1500)").argParser(intArg('--mtu', 68, 65535)));
+    .addOption(new Option('--mtu <bytes>', "MTU that v3 reports are split to fit (default: the interface's, less QinQ tag bytes; else 1500)").argParser(intArg('--mtu', 68, 65535)));
 }
 
 function addKind(parent: Command, k: KindCommand, inject: boolean): void {
@@ -347,9 +347,11 @@ function recordTypeShort(code: number): string {
 async function runCraftCommand(k: KindCommand, group: string | undefined, o: Opts): Promise<void> {
   if ([o.hex, o.json].filter(Boolean).length > 1) throw new UsageError('--hex and --json are exclusive');
   if (o.write === '-' && (o.hex || o.json)) throw new UsageError('-w - writes the capture to standard output: no --hex or --json');
-  // Refusals come before anything is sent or written: interface, frame sizes, then privileges.
+  // Refusals come before anything is sent or written: interface, carrier, frame sizes, then privileges.
   const iface = o.interface !== undefined ? sendInterface(o.interface) : null;
-  const result = craft(specOf(k, group, o, iface));
+  if (iface !== null) checkCarrier(iface);
+  // Split to what the interface takes in these VLAN tags, not to the bare MTU (interfaceIpRoom).
+  const result = craft(specOf(k, group, o, iface === null ? null : { ...iface, mtu: interfaceIpRoom(iface, o.vlan) }));
   for (const d of result.dropped) {
     process.stderr.write(
       `mcast: warning: ${recordTypeShort(d.typeCode)} ${d.group}: ${d.sources.length} source(s) do not fit the MTU and are not reported (RFC 3376 section 4.2.16)\n`,

@@ -108,6 +108,8 @@ export interface CraftedFrame {
   ip: Ipv4Repr;
   /** Bytes of the IP datagram: what the MTU limits. */
   ipLength: number;
+  /** The frame's VLAN tags, outer first (what a sending interface allows beyond the MTU depends on them). */
+  vlans: VlanTag[];
 }
 
 export interface CraftResult {
@@ -275,7 +277,7 @@ export function craft(spec: CraftSpec): CraftResult {
   }
   const frames = messages.map((igmp): CraftedFrame => {
     const frameSpec: FrameSpec = { eth, ip, igmp };
-    return { bytes: encoded(() => buildFrame(frameSpec)), igmp, ip, ipLength: ipv4HeaderLength(ip) + igmpLength(igmp) };
+    return { bytes: encoded(() => buildFrame(frameSpec)), igmp, ip, ipLength: ipv4HeaderLength(ip) + igmpLength(igmp), vlans: eth.vlans };
   });
   return { frames, dropped };
 }

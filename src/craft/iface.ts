@@ -14,6 +14,8 @@ export interface SendInterface {
   mac: string | null;
   /** The interface's first IPv4 address, or null when it has none. */
   ipv4: string | null;
+  /** Up with carrier: false for a veth whose peer is down or a bridge with no running port. */
+  running: boolean;
 }
 
 /** ARPHRD_ETHER (linux/if_arp.h): the only link type whose frames mcast craft builds. */
@@ -29,5 +31,5 @@ export function sendInterface(name: string): SendInterface {
     throw new SystemError('ERR_NOT_ETHERNET', `interface ${name} is not Ethernet (hardware type ${st.arpType}): mcast craft builds Ethernet frames`);
   }
   const ipv4 = networkInterfaces()[name]?.find((a) => a.family === 'IPv4')?.address ?? null;
-  return { name, mtu: st.mtu, mac: st.mac, ipv4 };
+  return { name, mtu: st.mtu, mac: st.mac, ipv4, running: st.running };
 }

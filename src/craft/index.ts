@@ -30,5 +30,5 @@ export {
 } from './records.js';
 export { splitReport, groupRecordLength, V3_REPORT_HEADER_LENGTH, GROUP_RECORD_HEADER_LENGTH, type DroppedSources, type SplitResult } from './split.js';
 export { sendInterface, type SendInterface } from './iface.js';
-export { checkFramesFit, openSender, runFrames, type Sender, type RunOptions, type RunSummary } from './run.js';
+export { checkCarrier, checkFramesFit, interfaceIpRoom, sendableIpLength, openSender, runFrames, type Sender, type RunOptions, type RunSummary } from './run.js';
 export { buildFrame, ETHERNET_MIN_FRAME, type FrameSpec } from './build.js';
