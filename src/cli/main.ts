@@ -60,8 +60,17 @@ function report(err: unknown, program: Command): number {
   return 1;
 }
 
+/** The usage line of the deepest subcommand named in argv (`mcast inject query ...` -> inject query). */
 function usageHint(program: Command): string {
-  const sub = process.argv[2];
-  const cmd = program.commands.find((c) => c.name() === sub);
-  return cmd ? `usage: mcast ${cmd.name()} ${cmd.usage()}  (see: mcast ${cmd.name()} --help)` : 'see: mcast --help';
+  const names: string[] = [];
+  let cmd: Command = program;
+  for (const arg of process.argv.slice(2)) {
+    const sub = cmd.commands.find((c) => c.name() === arg || c.aliases().includes(arg));
+    if (sub === undefined) break;
+    names.push(sub.name());
+    cmd = sub;
+  }
+  if (names.length === 0) return 'see: mcast --help';
+  const path = names.join(' ');
+  return `usage: mcast ${path} ${cmd.usage()}  (see: mcast ${path} --help)`;
 }
