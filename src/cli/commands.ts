@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 type Loader = (program: Command) => Promise<void>;
 
 const COMMANDS: [string[], Loader][] = [
+  [['sniff'], async (p) => (await import('./sniff.js')).registerSniff(p)],
   [['replay'], async (p) => (await import('./replay.js')).registerReplay(p)],
   [['decode'], async (p) => (await import('./decode.js')).registerDecode(p)],
   [['map'], async (p) => (await import('./map.js')).registerMap(p)],
