@@ -41,7 +41,7 @@ export class StatsCollector {
     this.frames++;
     if (d.error !== null) this.errors++;
     if (d.hasUdp) {
-      const dst = d.ip.dst | 0;
+      const dst = d.ip.dstBits;
       if (dst >>> 28 !== 0xe) return;
       const t = this.streams;
       const r = t.row(dst, d.udp.dstPort) * 4;
@@ -66,7 +66,7 @@ export class StatsCollector {
       const rv = g.records;
       for (let ok = g.firstRecord(rv); ok; ok = g.nextRecord(rv)) {
         // row() may grow the table: take the row before reading `values`.
-        const group = rv.group | 0;
+        const group = rv.groupBits;
         const ir = this.igmp.row((type << 2) | 3, group);
         this.igmp.values[ir]!++;
         const rr = this.records.row(rv.recordType, group);
@@ -76,7 +76,7 @@ export class StatsCollector {
     }
     const version =
       type === IgmpTypeCode.MembershipQuery ? g.queryVersion : type === IgmpTypeCode.V1MembershipReport ? 1 : type === IgmpTypeCode.V2MembershipReport || type === IgmpTypeCode.V2LeaveGroup ? 2 : 0;
-    const ir = this.igmp.row((type << 2) | version, g.group | 0);
+    const ir = this.igmp.row((type << 2) | version, g.groupBits);
     this.igmp.values[ir]!++;
   }
 

@@ -12,6 +12,15 @@ export function readIpv4(buf: Uint8Array, offset: number): number {
   return ((buf[offset]! << 24) | (buf[offset + 1]! << 16) | (buf[offset + 2]! << 8) | buf[offset + 3]!) >>> 0;
 }
 
+/**
+ * The same address as a signed 32-bit number. Hot paths that only compare or hash addresses use it: V8 keeps
+ * int32 values in the small-integer range unboxed, while unsigned values of 2^31 and more (every multicast group)
+ * become heap numbers when a getter is not inlined, which is garbage per frame.
+ */
+export function readIpv4Bits(buf: Uint8Array, offset: number): number {
+  return (buf[offset]! << 24) | (buf[offset + 1]! << 16) | (buf[offset + 2]! << 8) | buf[offset + 3]!;
+}
+
 export function writeIpv4(buf: Uint8Array, offset: number, addr: number): void {
   buf[offset] = addr >>> 24;
   buf[offset + 1] = (addr >>> 16) & 0xff;

@@ -23,7 +23,7 @@
  * Offsets in errors count from the first byte of the IGMP message; the frame decoder rebases them.
  */
 import { MalformedError, TruncatedError, type WireError } from '../errors.js';
-import { ipv4FromString, ipv4ToString, readIpv4, writeIpv4 } from './addr.js';
+import { ipv4FromString, ipv4ToString, readIpv4, readIpv4Bits, writeIpv4 } from './addr.js';
 import { checksumValid, internetChecksum } from './checksum.js';
 
 /** IGMP message type codes (RFC 3376 section 4, RFC 2236 section 2.1, RFC 1112 appendix I). */
@@ -333,6 +333,10 @@ export class IgmpView {
   get group(): number {
     return this.length >= HEADER_LEN ? readIpv4(this.buf, this.offset + F.group) : 0;
   }
+  /** Group Address as a signed 32-bit number (see readIpv4Bits). */
+  get groupBits(): number {
+    return this.length >= HEADER_LEN ? readIpv4Bits(this.buf, this.offset + F.group) : 0;
+  }
   get type(): IgmpKind {
     return kindOf(this.typeCode);
   }
@@ -490,6 +494,10 @@ export class GroupRecordView {
   /** Multicast Address as an unsigned 32-bit number. */
   get group(): number {
     return readIpv4(this.buf, this.offset + R.group);
+  }
+  /** Multicast Address as a signed 32-bit number (see readIpv4Bits). */
+  get groupBits(): number {
+    return readIpv4Bits(this.buf, this.offset + R.group);
   }
   /** Source Address i (0-based) as an unsigned 32-bit number; i < numberOfSources. */
   source(i: number): number {

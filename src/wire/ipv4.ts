@@ -14,7 +14,7 @@
  * Error offsets count from the first byte of the IPv4 header.
  */
 import { MalformedError, TruncatedError } from '../errors.js';
-import { ipv4FromString, ipv4ToString, readIpv4, writeIpv4 } from './addr.js';
+import { ipv4FromString, ipv4ToString, readIpv4, readIpv4Bits, writeIpv4 } from './addr.js';
 import { checksumValid, finishChecksum, internetChecksum, sumWords } from './checksum.js';
 import { checkRegion, checkU16, checkU8, put16 } from './ethernet.js';
 
@@ -183,6 +183,11 @@ export class Ipv4View {
   /** Destination address as an unsigned 32-bit number. */
   get dst(): number {
     return readIpv4(this.buf, this.offset + F.dst);
+  }
+
+  /** Destination address as a signed 32-bit number (see readIpv4Bits): for counting without garbage. */
+  get dstBits(): number {
+    return readIpv4Bits(this.buf, this.offset + F.dst);
   }
 
   /** Absolute offset of the options (headerLength - 20 bytes of them). */
