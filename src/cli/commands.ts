@@ -18,6 +18,7 @@ const COMMANDS: [string[], Loader][] = [
   [['send'], async (p) => (await import('./send.js')).registerSend(p)],
   [['groups'], async (p) => (await import('./groups.js')).registerGroups(p)],
   [['doctor'], async (p) => (await import('./doctor.js')).registerDoctor(p)],
+  [['querier'], async (p) => (await import('./querier.js')).registerQuerier(p)],
 ];
 
 /** Register the command named in argv (and its aliases' module), or all of them when none matches. */

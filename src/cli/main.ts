@@ -16,6 +16,9 @@ export async function buildProgram(argv: string[]): Promise<Command> {
     .description('IPv4 multicast at the packet level: sniff, replay, craft and inject IGMP; map groups; send and listen')
     .version(VERSION, '-V, --version')
     .showSuggestionAfterError(true)
+    // Root options (-V/--version) only before the subcommand, for every command alike: `querier --version 2` is
+    // the IGMP version, whichever command modules were loaded.
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ outputError: () => {} });
   await registerCommands(program, argv);

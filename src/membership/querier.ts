@@ -194,8 +194,9 @@ export class QuerierEngine {
         });
       }
       const src = parseIpv4(msg.srcIp);
-      if (src !== null && src < this.addrNum) {
-        // Section 6.6.2: a lower address queries; stop querying until its other-querier-present interval runs out.
+      // Section 6.6.2: a lower address queries; stop querying until its other-querier-present interval runs out.
+      // 0.0.0.0 is no router: a snooping switch's proxy query (RFC 4541 section 2.1.1) must not silence the querier.
+      if (src !== null && src !== 0 && src < this.addrNum) {
         this.querier = false;
         this.startupLeft = 0;
         this.pending.clear();

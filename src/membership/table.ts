@@ -94,6 +94,9 @@ class Member {
   ) {}
 }
 
+/** Election rank of a 0.0.0.0 querier: above every real address. */
+const UNSPECIFIED_RANK = 2 ** 32;
+
 class Link {
   readonly groups = new Map<string, Group>();
   readonly queriers = new Map<string, Querier>();
@@ -671,7 +674,9 @@ export class MembershipTable {
     const version = igmp.version;
     if (version !== 1 && version !== 2 && version !== 3) return;
     const now = this.clock;
-    const ipNum = parseIpv4(msg.srcIp) ?? 0;
+    // Election rank (section 6.6.2: lowest address wins). A query from 0.0.0.0 is a snooping switch's proxy query
+    // (RFC 4541 section 2.1.1; Linux bridges send them by default): it ranks last, so any router outranks it.
+    const ipNum = parseIpv4(msg.srcIp) || UNSPECIFIED_RANK;
     let q = link.queriers.get(msg.srcIp);
     if (q === undefined) {
       q = new Querier(link, msg.srcIp, ipNum, now);

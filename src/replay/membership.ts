@@ -49,7 +49,6 @@ export class MembershipObserver implements FrameObserver {
   private first: number | null = null;
   private last = 0;
   private stopAt: number | null = null;
-  private stopped = false;
   private digits = 6;
   /**
    * The table's clock is seconds since the first frame's whole second: a double holding epoch seconds keeps only
@@ -65,7 +64,6 @@ export class MembershipObserver implements FrameObserver {
   }
 
   frame(d: FrameDecoder, rec: CaptureRecord, n: number): void {
-    if (this.stopped) return;
     if (this.base === null) this.base = rec.tsSec;
     const time = rec.tsSec - this.base + rec.tsNsec * 1e-9;
     if (this.first === null) {
@@ -74,11 +72,10 @@ export class MembershipObserver implements FrameObserver {
       const at = this.opts.at;
       if (at !== null) this.stopAt = 'relative' in at ? time + at.relative : at.absolute.sec - this.base + at.absolute.frac;
     }
-    if (this.stopAt !== null && time > this.stopAt) {
-      this.stopped = true;
-      return;
-    }
-    this.last = time;
+    // Past --at: skip, but read on. A pcapng of several interfaces (dumpcap -i A -i B) is in time order per
+    // interface only, so a later record may still be earlier than --at.
+    if (this.stopAt !== null && time > this.stopAt) return;
+    if (time > this.last) this.last = time;
     if (!d.hasIgmp || d.error !== null) {
       // Timers still run on the capture's clock between IGMP frames (only when one is due: most frames are not IGMP).
       if (time >= this.table.nextDeadline()) this.print(this.table.advance(time));

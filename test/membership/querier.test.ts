@@ -91,6 +91,15 @@ describe('election (section 6.6.2)', () => {
     expect(e.tick(390).sends.map((s) => s.time)).toEqual([390]);
   });
 
+  it('a query from 0.0.0.0 (a snooping switch, RFC 4541 2.1.1) does not silence it, nor win the election', () => {
+    const e = engine();
+    e.tick(0);
+    const r = e.receive(msg(10, query(), { src: '0.0.0.0' }));
+    expect(r.events.filter((x) => x.kind === 'querier-elected')).toEqual([]);
+    expect(e.isQuerier).toBe(true);
+    expect(e.tick(31.25).sends).toHaveLength(1);
+  });
+
   it('each query from the lower querier restarts the timer', () => {
     const e = engine();
     e.tick(0);

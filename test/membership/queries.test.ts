@@ -105,6 +105,16 @@ describe('querier tracking and election (section 6.6.2)', () => {
     expect(t2.electedQuerier(null, null)?.ip).toBe('10.0.0.9');
   });
 
+  it('a 0.0.0.0 querier (a snooping switch, RFC 4541 2.1.1) is shown when alone and loses to any router', () => {
+    const t = new MembershipTable();
+    t.onMessage(msg(0, query(), { src: '0.0.0.0' }));
+    expect(t.electedQuerier(null, null)?.ip).toBe('0.0.0.0');
+    const router = t.onMessage(msg(1, query(), { src: '10.0.0.250' }));
+    expect(router).toEqual([expect.objectContaining({ kind: 'querier-elected', ip: '10.0.0.250', previous: '0.0.0.0' })]);
+    expect(t.onMessage(msg(2, query(), { src: '0.0.0.0' })).filter((e) => e.kind === 'querier-elected')).toEqual([]);
+    expect(t.electedQuerier(null, null)?.ip).toBe('10.0.0.250');
+  });
+
   it('keeps one election per interface and VLAN', () => {
     const t = new MembershipTable();
     t.onMessage(msg(0, query(), { src: '10.0.0.5', iface: 'eth0', vlan: 10 }));
