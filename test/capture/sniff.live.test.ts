@@ -15,14 +15,15 @@
  * received skb once (net_enable_timestamp) instead of each tap reading the clock itself.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../support/build.js';
 import { liveGate } from '../support/live.js';
 import { Lab } from '../support/netns.js';
 import { Running, mcast, mcastEntry, ndjson, runIn, sleep, startMcast } from '../host/support.js';
-import { ROOT, readClassicPcap } from './support.js';
+import { readClassicPcap } from './support.js';
 
 const live = liveGate(['tcpdump', 'tshark', 'python3', 'setpriv']);
 
@@ -34,27 +35,9 @@ type HostIf = keyof typeof ADDR;
 
 // ---- the build -------------------------------------------------------------------------------------------
 
-function staleSniff(): string[] {
-  const srcs = readdirSync(join(ROOT, 'src/capture'))
-    .filter((f) => f.endsWith('.ts'))
-    .map((f) => `capture/${f}`)
-    .concat('cli/sniff.ts', 'cli/commands.ts');
-  return srcs.filter((s) => {
-    const out = join(ROOT, 'dist', s.replace(/\.ts$/, '.js'));
-    return !existsSync(out) || statSync(out).mtimeMs < statSync(join(ROOT, 'src', s)).mtimeMs;
-  });
-}
-
 /** The commands run from dist/ (a namespaced child cannot use vitest's transform): compile when it is stale. */
 function ensureSniffBuilt(): void {
-  if (staleSniff().length === 0) return;
-  try {
-    execFileSync(join(ROOT, 'node_modules/.bin/tsc'), ['-p', ROOT], { stdio: 'ignore' });
-  } catch {
-    /* tsc still emits when another module has type errors; judged below */
-  }
-  const left = staleSniff();
-  if (left.length > 0) throw new Error(`dist/ is stale for ${left.join(', ')}: run npm run build`);
+  ensureBuilt((s) => s.startsWith('capture/') || s === 'cli/sniff.ts' || s === 'cli/commands.ts');
 }
 
 // ---- the host's socket calls and what the kernel must send for them ---------------------------------------

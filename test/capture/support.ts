@@ -3,11 +3,12 @@
  * wrote), the probe child that runs the compiled library inside a namespace, and dist/ freshness.
  */
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Lab } from '../support/netns.js';
+import { ensureBuilt as buildIfStale } from '../support/build.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const PROBE = join(ROOT, 'test/capture/probe.mjs');
@@ -21,27 +22,9 @@ export function hasCommand(cmd: string): boolean {
   }
 }
 
-function staleOutputs(): string[] {
-  const srcs = readdirSync(join(ROOT, 'src/capture'))
-    .filter((f) => f.endsWith('.ts'))
-    .map((f) => `capture/${f}`)
-    .concat('cli/interfaces.ts');
-  return srcs.filter((s) => {
-    const out = join(ROOT, 'dist', s.replace(/\.ts$/, '.js'));
-    return !existsSync(out) || statSync(out).mtimeMs < statSync(join(ROOT, 'src', s)).mtimeMs;
-  });
-}
-
 /** The probe runs dist/ (a namespaced child cannot use vitest's transform): compile when dist/ is stale. */
 export function ensureBuilt(): void {
-  if (staleOutputs().length === 0) return;
-  try {
-    execFileSync(join(ROOT, 'node_modules/.bin/tsc'), ['-p', ROOT], { stdio: 'ignore' });
-  } catch {
-    /* tsc still emits when some other module has type errors; judged below */
-  }
-  const left = staleOutputs();
-  if (left.length > 0) throw new Error(`dist/ is stale for ${left.join(', ')}: run npm run build`);
+  buildIfStale((s) => s.startsWith('capture/') || s === 'cli/interfaces.ts');
 }
 
 export interface ProbeLine {

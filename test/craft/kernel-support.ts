@@ -4,12 +4,12 @@
  * and `bridge -j -d mdb show` reduced to comparable lines.
  */
 import { execFile, execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Lab } from '../support/netns.js';
+import { ensureBuilt as buildIfStale } from '../support/build.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const ENTRY = join(ROOT, 'bin/mcast.js');
@@ -18,29 +18,9 @@ const HOST_PY = join(ROOT, 'test/craft/kernel-host.py');
 // A decoded frame as `mcast replay --json` prints it (src/decode/record.ts), kept loose: tests index into it.
 export type Json = Record<string, any>;
 
-function staleSources(dir = join(ROOT, 'src'), rel = ''): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const r = rel === '' ? e.name : `${rel}/${e.name}`;
-    if (e.isDirectory()) out.push(...staleSources(join(dir, e.name), r));
-    else if (e.name.endsWith('.ts')) {
-      const js = join(ROOT, 'dist', r.replace(/\.ts$/, '.js'));
-      if (!existsSync(js) || statSync(js).mtimeMs < statSync(join(dir, e.name)).mtimeMs) out.push(r);
-    }
-  }
-  return out;
-}
-
 /** Compile when any source is newer than its output (craft reaches into wire, decode, pcap, capture and cli). */
 export function ensureBuilt(): void {
-  if (staleSources().length === 0) return;
-  try {
-    execFileSync(join(ROOT, 'node_modules/.bin/tsc'), ['-p', ROOT], { stdio: 'ignore' });
-  } catch {
-    /* tsc still emits when an unrelated module has type errors; judged below */
-  }
-  const needed = staleSources().filter((s) => /^(craft|wire|cli\/craft|decode|replay|pcap|format|capture\/(live|native|interfaces))/.test(s));
-  if (needed.length > 0) throw new Error(`dist/ is stale for ${needed.join(', ')}: run npm run build`);
+  buildIfStale((s) => /^(craft|wire|cli\/craft|decode|replay|pcap|format|capture\/(live|native|interfaces))/.test(s));
 }
 
 export interface Result {

@@ -4,35 +4,16 @@
  * The entry is bin/mcast.js, as a user runs it.
  */
 import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Lab } from '../support/netns.js';
+import { ensureBuilt as buildIfStale } from '../support/build.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-function sources(): string[] {
-  const host = readdirSync(join(ROOT, 'src/host')).filter((f) => f.endsWith('.ts')).map((f) => `host/${f}`);
-  return [...host, 'cli/listen.ts', 'cli/send.ts', 'cli/groups.ts', 'cli/doctor.ts'];
-}
-
-function stale(): string[] {
-  return sources().filter((s) => {
-    const out = join(ROOT, 'dist', s.replace(/\.ts$/, '.js'));
-    return !existsSync(out) || statSync(out).mtimeMs < statSync(join(ROOT, 'src', s)).mtimeMs;
-  });
-}
-
-/** Compile (tsc -p .) when dist/ is missing or older than a host source; throws when that does not help. */
+/** Compile (tsc -p .) when dist/ is missing or older than a source; throws when that leaves a host source stale. */
 export function ensureBuilt(): void {
-  if (stale().length === 0) return;
-  try {
-    execFileSync(join(ROOT, 'node_modules/.bin/tsc'), ['-p', ROOT], { stdio: 'ignore' });
-  } catch {
-    /* tsc still emits when some other module has type errors; judged below */
-  }
-  const left = stale();
-  if (left.length > 0) throw new Error(`dist/ is stale for ${left.join(', ')}: run npm run build`);
+  buildIfStale((s) => s.startsWith('host/') || /^cli\/(listen|send|groups|doctor)\.ts$/.test(s));
 }
 
 /** The `mcast` entry point to run. */

@@ -3,31 +3,13 @@
  * per namespace, as scripts/kernel/igmp-scenario.py does: every report on the wire is the kernel's own), the IGMP
  * frames of a tcpdump capture read back through tshark, and a dist/ build check for the modules the tests run.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Lab } from '../support/netns.js';
-import { ROOT, Running, sleep, tsharkFields } from '../host/support.js';
+import { ensureBuilt } from '../support/build.js';
+import { Running, sleep, tsharkFields } from '../host/support.js';
 
-/** Compile when a listed source (relative to src/) is newer than its output in dist/. */
+/** Compile when dist/ is stale; the listed directories and files (relative to src/) must be fresh after. */
 export function ensureBuiltFor(dirs: string[], files: string[]): void {
-  const sources = [
-    ...dirs.flatMap((d) => readdirSync(join(ROOT, 'src', d)).filter((f) => f.endsWith('.ts')).map((f) => `${d}/${f}`)),
-    ...files,
-  ];
-  const stale = (): string[] =>
-    sources.filter((s) => {
-      const out = join(ROOT, 'dist', s.replace(/\.ts$/, '.js'));
-      return !existsSync(out) || statSync(out).mtimeMs < statSync(join(ROOT, 'src', s)).mtimeMs;
-    });
-  if (stale().length === 0) return;
-  try {
-    execFileSync(join(ROOT, 'node_modules/.bin/tsc'), ['-p', ROOT], { stdio: 'ignore' });
-  } catch {
-    /* tsc still emits when another module has type errors; judged below */
-  }
-  const left = stale();
-  if (left.length > 0) throw new Error(`dist/ is stale for ${left.join(', ')}: run npm run build`);
+  ensureBuilt((s) => dirs.some((d) => s.startsWith(`${d}/`)) || files.includes(s));
 }
 
 /**
