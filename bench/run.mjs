@@ -438,6 +438,7 @@ function main() {
 
   // -- host bench (owned elsewhere) ------------------------------------------------------------------------------
   const host = runHostBench();
+  const capture = runLiveBench('capture.mjs', STRICT ? ['--strict'] : []);
 
   const results = {
     generatedAt: new Date().toISOString(),
@@ -452,6 +453,7 @@ function main() {
     correctness,
     memory,
     host,
+    capture,
     exit: { failures, targetsMissed: missed, strict: STRICT },
   };
   writeFileSync(join(DIR, 'results.json'), JSON.stringify(results, null, 2) + '\n');
@@ -666,20 +668,29 @@ function printMemory(m) {
 
 /** bench/host.mjs (the live, root-only part, owned by another module) runs last when present. */
 function runHostBench() {
-  const path = join(ROOT, 'bench', 'host.mjs');
-  if (!existsSync(path)) return { ran: false, reason: 'bench/host.mjs not present' };
+  return runLiveBench('host.mjs', []);
+}
+
+/**
+ * A live, root-only benchmark in bench/ (host.mjs: send/listen; capture.mjs: the live capture rate), run after the
+ * offline part when present, its output passed through. Under BENCH_STRICT=1 capture.mjs gets --strict, so a missed
+ * target there ends in exit 1 too.
+ */
+function runLiveBench(file, args) {
+  const path = join(ROOT, 'bench', file);
+  if (!existsSync(path)) return { ran: false, reason: `bench/${file} not present` };
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {
     log();
-    log('bench/host.mjs: skipped (needs root)');
+    log(`bench/${file}: skipped (needs root)`);
     return { ran: false, reason: 'not root' };
   }
   log();
-  log('bench/host.mjs:');
-  const r = spawnSync(process.execPath, [path], { cwd: ROOT, stdio: 'inherit' });
+  log(`bench/${file}:`);
+  const r = spawnSync(process.execPath, [path, ...args], { cwd: ROOT, stdio: 'inherit' });
   const status = r.error ? -1 : r.status ?? 128;
   if (status !== 0) {
     failures++;
-    log(`bench/host.mjs: exit ${status}`);
+    log(`bench/${file}: exit ${status}`);
   }
   return { ran: true, status };
 }

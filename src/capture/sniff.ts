@@ -26,9 +26,9 @@
  * closes at once after the Nth frame.
  *
  * Per frame, measured with V8's sampling heap profiler (test/capture/sniff.test.ts): this module allocates
- * nothing; the writer's subarray view does not escape (0 B); what allocates is the output (the JSON object and
- * its line; the membership message with --table/--events) and, outside this module, the statistics' reads of
- * uint32 addresses >= 2^31 through the wire views, boxed when V8 does not inline those getters (~17 B per frame).
+ * nothing; what allocates is the output (the JSON object and its line; the membership message with --table or
+ * --events) and, with -w, the writer's short-lived subarray view when V8 does not elide it (perf: ~35 ns a frame
+ * under a flood; still cheaper than the copies without a view measured in src/pcap/writer.ts).
  * Cost on this machine: 72 ns per frame with -q, 153 with -w, 1.5 us with text lines, 2.4 us with JSON lines.
  *
  * src/host/sniff.ts (doctor's querier probe) is not reused: it collects decoded messages for a few seconds into an
