@@ -10,8 +10,8 @@ import { describe, expect, it } from 'vitest';
 
 const SYN = 'fixtures/synthetic.pcapng';
 
-function mcast(args: string[], input?: Buffer | string) {
-  const r = spawnSync('node', ['bin/mcast.js', ...args], { encoding: 'utf8', input, maxBuffer: 64 * 1024 * 1024 });
+function mcast(args: string[], input?: Buffer | string, env: Record<string, string> = {}) {
+  const r = spawnSync('node', ['bin/mcast.js', ...args], { encoding: 'utf8', input, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 const jsonLines = (s: string) => s.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
@@ -83,6 +83,15 @@ describe('mcast replay', () => {
     expect(r.err).toMatch(/^mcast: .*cut\.pcapng: pcapng: .*byte \d+/);
     expect(r.err).not.toMatch(/at .*\.js:\d+/);
   });
+  it('without the libpcap addon, replay works and --filter says it needs libpcap (one line, exit 1)', () => {
+    const env = { MCAST_NATIVE: '/nonexistent/mcastpcap.node' };
+    expect(mcast(['replay', 'fixtures/kernel-igmpv2.pcap'], undefined, env).code).toBe(0);
+    const r = mcast(['replay', 'fixtures/kernel-igmpv2.pcap', '-f', 'igmp'], undefined, env);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('');
+    expect(r.err).toMatch(/^mcast: --filter needs libpcap: the libpcap addon is not built .*apt-get install libpcap-dev.*\n$/);
+  });
+
   it('usage errors exit 2 with one line and the usage hint; missing files exit 1', () => {
     for (const args of [['replay'], ['replay', '--group', '10.0.0.1', SYN], ['replay', '--vlan', '5000', SYN], ['replay', '--bogus', SYN], ['nosuchcommand']]) {
       const r = mcast(args);
