@@ -42,6 +42,7 @@ import { StatsCollector, igmpKind } from '../decode/stats.js';
 import { formatFrameLine } from '../format/frame-text.js';
 import { formatStatsText } from '../format/stats-text.js';
 import { CaptureWriter } from '../pcap/writer.js';
+import type { CaptureRecord } from '../pcap/reader.js';
 import { formatTimestamp } from '../pcap/timestamp.js';
 import { LinkType } from '../pcap/constants.js';
 import { membershipMessage } from '../replay/membership.js';
@@ -142,15 +143,8 @@ export interface SniffSource {
   stats(): NativeStats | null;
 }
 
-/** One captured frame (LiveFrame has these fields). */
-export interface SniffFrame {
-  buf: Uint8Array;
-  offset: number;
-  caplen: number;
-  wirelen: number;
-  tsSec: number;
-  tsNsec: number;
-}
+/** One captured frame: the fields a LiveFrame and a file's CaptureRecord share. */
+export type SniffFrame = Pick<CaptureRecord, 'buf' | 'offset' | 'caplen' | 'wirelen' | 'tsSec' | 'tsNsec'>;
 
 export interface SniffSummary {
   type: 'summary';

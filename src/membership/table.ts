@@ -539,17 +539,7 @@ export class MembershipTable {
     let k = 0;
     if (n <= SMALL_LIST) {
       this.bLarge = false;
-      for (let i = 0; i < n; i++) {
-        const s = list[i]!;
-        let dup = false;
-        for (let j = 0; j < k; j++) {
-          if (out[j] === s) {
-            dup = true;
-            break;
-          }
-        }
-        if (!dup) out[k++] = s;
-      }
+      k = firstOccurrences(list, out);
     } else {
       this.bLarge = true;
       this.bset.clear();
@@ -1063,24 +1053,33 @@ function uniq(list: readonly string[]): string[] {
  */
 const SMALL_LIST = 16;
 
+/**
+ * Writes the distinct entries of a short list (at most SMALL_LIST) into `out` from index 0, in order of first
+ * occurrence, and returns their count; `out`'s length is the caller's to set. A nested scan: no Set for a few items.
+ */
+function firstOccurrences(list: readonly string[], out: string[]): number {
+  let k = 0;
+  for (let i = 0; i < list.length; i++) {
+    const s = list[i]!;
+    let dup = false;
+    for (let j = 0; j < k; j++) {
+      if (out[j] === s) {
+        dup = true;
+        break;
+      }
+    }
+    if (!dup) out[k++] = s;
+  }
+  return k;
+}
+
 function setList(own: string[] | null, b: readonly string[]): string[] | null {
   const n = b.length;
   if (n === 0) return null;
   // Long lists: the nested scan below would be quadratic.
   if (n > SMALL_LIST) return uniq(b);
   own ??= [];
-  let k = 0;
-  for (let i = 0; i < n; i++) {
-    const s = b[i]!;
-    let dup = false;
-    for (let j = 0; j < k; j++) {
-      if (own[j] === s) {
-        dup = true;
-        break;
-      }
-    }
-    if (!dup) own[k++] = s;
-  }
+  const k = firstOccurrences(b, own);
   // Never to 0 (k >= 1 here): V8 drops an array's backing store at length 0.
   if (own.length !== k) own.length = k;
   return own;
