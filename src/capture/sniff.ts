@@ -42,11 +42,12 @@ import { StatsCollector, igmpKind } from '../decode/stats.js';
 import { formatFrameLine } from '../format/frame-text.js';
 import { formatStatsText } from '../format/stats-text.js';
 import { CaptureWriter } from '../pcap/writer.js';
+import { TableClock } from '../format/table-clock.js';
 import type { CaptureRecord } from '../pcap/reader.js';
 import { formatTimestamp } from '../pcap/timestamp.js';
 import { LinkType } from '../pcap/constants.js';
 import { membershipMessage } from '../replay/membership.js';
-import { MembershipTable, formatEvent, formatTable, type MembershipEvent, type TimerOptions } from '../membership/index.js';
+import { MembershipTable, formatTable, type MembershipEvent, type TimerOptions } from '../membership/index.js';
 import { interfaceState } from './interfaces.js';
 import { LiveCapture, type CaptureOptions } from './live.js';
 import type { NativeStats } from './native.js';
@@ -231,10 +232,10 @@ export class SniffSession {
   /** The terminal table has been drawn once (the first draw clears the screen). */
   private drawn = false;
   /**
-   * The table's clock counts seconds from this whole second (the first frame's, or the wall clock's when the table
-   * is shown first), as replay's does: a double holding epoch seconds keeps only ~0.2 us, wrong nanosecond digits.
+   * The table's clock, as replay's: seconds from a whole second (the first frame's, or the wall clock's when the
+   * table is shown first), printed at the capture's precision.
    */
-  private base: number | null = null;
+  private readonly times: TableClock;
   private readonly flushOut = (): void => {
     this.outPending = false;
     this.io.out.flush();
@@ -247,11 +248,12 @@ export class SniffSession {
     private readonly writer: CaptureWriter | null,
   ) {
     this.iface = src.iface;
+    this.times = new TableClock(src.tsDigits);
     this.startedAt = io.now();
     this.printLines = printsLines(opts);
     this.table =
       opts.table || opts.events
-        ? new MembershipTable({ ...opts.timers, events: opts.events, formatTime: (t) => this.fmtTime(t) })
+        ? new MembershipTable({ ...opts.timers, events: opts.events, formatTime: (t) => this.times.text(t) })
         : null;
   }
 
@@ -276,8 +278,9 @@ export class SniffSession {
       if (!this.printLines) this.noteBadFrame(n, d.error);
     }
     if (this.table !== null && d.hasIgmp && d.error === null) {
-      if (this.base === null) this.base = f.tsSec;
-      const time = f.tsSec - this.base + f.tsNsec * 1e-9;
+      const times = this.times;
+      if (times.base === null) times.base = f.tsSec;
+      const time = f.tsSec - times.base + f.tsNsec * 1e-9;
       this.printEvents(this.table.onMessage(membershipMessage(d, time, this.iface, n)));
     }
     if (this.printLines) {
@@ -297,7 +300,7 @@ export class SniffSession {
   /** When the table's next timer runs out (seconds, wall clock), Infinity if none. */
   nextDeadline(): number {
     const due = this.table?.nextDeadline() ?? Infinity;
-    return due === Infinity ? due : due + (this.base ?? 0);
+    return due === Infinity ? due : due + (this.times.base ?? 0);
   }
 
   /** The table now: redrawn in place on a terminal, else one snapshot (text block or one JSON line). */
@@ -370,11 +373,7 @@ export class SniffSession {
   private printEvents(events: readonly MembershipEvent[]): void {
     if (!this.opts.events || events.length === 0) return;
     for (const e of events) {
-      this.io.out.line(
-        this.opts.json
-          ? JSON.stringify({ ts: this.fmtTime(e.time), ...e, time: e.time + (this.base ?? 0) })
-          : formatEvent(e, { formatTime: (t) => this.fmtTime(t) }),
-      );
+      this.io.out.line(this.times.eventLine(e, this.opts.json));
     }
     this.scheduleFlush();
   }
@@ -382,22 +381,9 @@ export class SniffSession {
   /** The wall clock on the table's clock. */
   private clock(): number {
     const now = this.io.now();
-    if (this.base === null) this.base = Math.floor(now);
-    return now - this.base;
-  }
-
-  /** A time on the table's clock as ISO-8601 at the capture's precision. */
-  private fmtTime(t: number): string {
-    const digits = this.src.tsDigits;
-    const scale = 10 ** digits;
-    let sec = Math.floor(t);
-    let frac = Math.round((t - sec) * scale);
-    if (frac >= scale) {
-      sec++;
-      frac -= scale;
-    }
-    sec += this.base ?? 0;
-    return formatTimestamp(sec, frac * 10 ** (9 - digits), digits);
+    const times = this.times;
+    if (times.base === null) times.base = Math.floor(now);
+    return now - times.base;
   }
 
   /** Lines go out after the batch in progress (one write per batch, not per frame). */

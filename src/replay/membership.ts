@@ -3,13 +3,13 @@
  * clock; events print as they happen; the table prints at the end of the capture or at `--at`.
  */
 import type { CaptureRecord } from '../pcap/index.js';
-import { formatTimestamp } from '../pcap/index.js';
+import { TableClock } from '../format/table-clock.js';
 import type { FrameDecoder } from '../decode/frame.js';
 import { LinkKind } from '../decode/frame.js';
 import { ipv4ToString, macToString } from '../wire/addr.js';
 import { IgmpTypeCode, decodeMaxRespCode, decodeQqic, parseIgmp, recordTypeName, type GroupRecordRepr, type IgmpRepr } from '../wire/igmp.js';
 import { AddrTextCache } from './text-cache.js';
-import { MembershipTable, formatEvent, formatTable, type MembershipEvent, type MembershipMessage, type TimerOptions } from '../membership/index.js';
+import { MembershipTable, formatTable, type MembershipEvent, type MembershipMessage, type TimerOptions } from '../membership/index.js';
 import type { LineSink } from '../format/sink.js';
 import type { FrameObserver } from './replay.js';
 
@@ -224,30 +224,25 @@ export class MembershipObserver implements FrameObserver {
    */
   private due = Infinity;
   private stopAt: number | null = null;
-  private digits = 6;
-  /**
-   * The table's clock is seconds since the first frame's whole second: a double holding epoch seconds keeps only
-   * ~0.2 us, which would print wrong nanosecond digits.
-   */
-  private base: number | null = null;
-  /** fmt()'s texts up to the fraction, by whole second (members' reports interleave a few seconds). */
-  private readonly fmtPrefix = new Map<number, string>();
+  /** Seconds since the first frame's whole second, and their text at the capture's precision. */
+  private readonly clock = new TableClock();
 
   constructor(
     private readonly opts: MembershipReplayOptions,
     private readonly out: LineSink,
   ) {
-    this.table = new MembershipTable({ ...opts.timers, events: opts.events, formatTime: (t) => this.fmt(t) });
+    this.table = new MembershipTable({ ...opts.timers, events: opts.events, formatTime: (t) => this.clock.text(t) });
   }
 
   frame(d: FrameDecoder, rec: CaptureRecord, n: number): void {
-    if (this.base === null) this.base = rec.tsSec;
-    const time = rec.tsSec - this.base + rec.tsNsec * 1e-9;
+    const clock = this.clock;
+    if (clock.base === null) clock.base = rec.tsSec;
+    const time = rec.tsSec - clock.base + rec.tsNsec * 1e-9;
     if (this.first === null) {
       this.first = time;
-      this.digits = rec.tsDigits;
+      clock.digits = rec.tsDigits;
       const at = this.opts.at;
-      if (at !== null) this.stopAt = 'relative' in at ? time + at.relative : at.absolute.sec - this.base + at.absolute.frac;
+      if (at !== null) this.stopAt = 'relative' in at ? time + at.relative : at.absolute.sec - clock.base + at.absolute.frac;
     }
     // Past --at: skip, but read on. A pcapng of several interfaces (dumpcap -i A -i B) is in time order per
     // interface only, so a later record may still be earlier than --at.
@@ -275,41 +270,14 @@ export class MembershipObserver implements FrameObserver {
     if (this.opts.json) this.out.line(JSON.stringify(snap));
     else {
       if (this.opts.events) this.out.line('');
-      this.out.line(`membership at ${this.fmt(at)}`);
+      this.out.line(`membership at ${this.clock.text(at)}`);
       for (const l of formatTable(snap).split('\n')) this.out.line(l);
     }
   }
 
   private print(events: readonly MembershipEvent[]): void {
     if (!this.opts.events) return;
-    for (const e of events) {
-      // JSON events carry the time as text too, at the capture's precision.
-      this.out.line(
-        this.opts.json ? JSON.stringify({ ts: this.fmt(e.time), ...e, time: e.time + (this.base ?? 0) }) : formatEvent(e, { formatTime: (t) => this.fmt(t) }),
-      );
-    }
-  }
-
-  private fmt(t: number): string {
-    const sec = Math.floor(t);
-    const digits = this.digits;
-    const scale = 10 ** digits;
-    let frac = Math.round((t - sec) * scale);
-    let s = sec + (this.base ?? 0);
-    if (frac >= scale) {
-      s++;
-      frac -= scale;
-    }
-    if (!(digits >= 1 && digits <= 9 && Number.isInteger(digits))) return formatTimestamp(s, frac * 10 ** (9 - digits), digits);
-    // The date and time of day once per second, then only the fraction: every member's lastReport of a table goes
-    // through here (~14k on the benchmark capture; formatting them all was ~15-30 ms of the snapshot).
-    let prefix = this.fmtPrefix.get(s);
-    if (prefix === undefined) {
-      if (this.fmtPrefix.size >= 64) this.fmtPrefix.clear();
-      const full = formatTimestamp(s, 0, digits);
-      prefix = full.slice(0, full.length - digits - 1);
-      this.fmtPrefix.set(s, prefix);
-    }
-    return `${prefix}${String(frac).padStart(digits, '0')}Z`;
+    // JSON events carry the time as text too, at the capture's precision.
+    for (const e of events) this.out.line(this.clock.eventLine(e, this.opts.json));
   }
 }
