@@ -27,17 +27,22 @@
  *   INCLUDE({}), as section 3.2 puts the "non-existent" state); a host leaves the list on a v2 leave or a record
  *   that leaves it INCLUDE({}), and with the group entry otherwise.
  *
- * Hand-optimised for `replay --table` (measured on the 1M-frame benchmark capture, 100k IGMP messages; the replay
- * bridge, src/replay/membership.ts, also stopped building a repr per frame): source records in a SourceTable
- * (./sources.ts) instead of a Map, the record's distinct sources in a reused array, hosts' lists edited in place,
- * no Map/Set iterators on the per-record path. The table's garbage per run ~55 MB -> ~12 MB (mostly new members);
- * `--stats -q --table` 0.66 s -> 0.51 s (medians of 7), against 0.24 s without --table.
+ * Hand-optimised for `replay --table` (the 1M-frame benchmark capture has 100k IGMP messages): the table works on
+ * numbers, as the wire has them. Its input is a WireMessage (./message.ts: addresses as signed 32-bit numbers, the
+ * records in typed arrays), which replay fills from the decoder's views; MembershipMessage, the text form, is
+ * converted on the way in. Groups, queriers and source records are keyed by address numbers, members are kept in
+ * a struct of arrays (./members.ts), source records in a SourceTable (./sources.ts); text is made only for events
+ * and snapshots. Measured over the benchmark capture's IGMP frames held in memory (medians of 9 warm rounds):
+ * 163 ms -> ~90 ms a pass against text keys; state for 100,000 groups x 10 members 250 MB -> 99 MB.
  */
-import { parseIpv4 } from '../wire/addr.js';
-import { RecordTypeCode, type GroupRecordRepr, type IgmpRepr } from '../wire/igmp.js';
+import { ipv4ToString, parseIpv4 } from '../wire/addr.js';
+import { AddrTextCache } from '../wire/addr-text-cache.js';
+import { RecordTypeCode } from '../wire/igmp.js';
 import { DeadlineHeap, type HeapItem } from './heap.js';
+import { MemberList } from './members.js';
+import { MessageKind, WireMessageBuffer, type WireMessage } from './message.js';
 import { SourceTable } from './sources.js';
-import { decodeExpForm, isoMicros, roundSeconds, timerParams } from './timers.js';
+import { isoMicros, roundSeconds, timerParams } from './timers.js';
 import type {
   FilterMode,
   IgmpVersion,
@@ -76,38 +81,29 @@ const COMPETE_GRACE = 1;
  * O(sources); Linux's bridge keeps 32 per port group (PG_SRC_ENT_LIMIT). Past it new sources are not recorded.
  */
 const MAX_SOURCES = 1024;
-/** Bound of the host-string intern map. */
-const INTERN_LIMIT = 4096;
+/** Record source lists up to this long are deduplicated by a nested scan; longer ones through a Set. */
+const SMALL_LIST = 16;
 
 const { MODE_IS_INCLUDE: IS_IN, MODE_IS_EXCLUDE: IS_EX, CHANGE_TO_INCLUDE_MODE: TO_IN, CHANGE_TO_EXCLUDE_MODE: TO_EX,
   ALLOW_NEW_SOURCES: ALLOW, BLOCK_OLD_SOURCES: BLOCK } = RecordTypeCode;
 
 const EMPTY_EVENTS: readonly MembershipEvent[] = Object.freeze([]);
-const NO_SOURCES: readonly string[] = Object.freeze([]);
 
 type Payload<E> = E extends MembershipEvent ? Omit<E, 'time' | 'frame' | 'iface' | 'vlan'> : never;
 type EventPayload = Payload<MembershipEvent>;
-
-class Member {
-  constructor(
-    readonly ip: string,
-    public mac: string | null,
-    public version: IgmpVersion,
-    public last: number,
-    public lastText: string | undefined,
-    /** The host's own filter mode and source list, from its records. */
-    public mode: Mode,
-    public sources: string[] | null,
-  ) {}
-}
 
 /** Election rank of a 0.0.0.0 querier: above every real address. */
 const UNSPECIFIED_RANK = 2 ** 32;
 
 class Link {
-  readonly groups = new Map<string, Group>();
-  readonly queriers = new Map<string, Querier>();
+  /** By group address (signed 32-bit). */
+  readonly groups = new Map<number, Group>();
+  /** By querier address (signed 32-bit). */
+  readonly queriers = new Map<number, Querier>();
   elected: Querier | null = null;
+  /** The QRV and QQI `params` were made from (null: not announced), so a query that changes neither reuses them. */
+  paramsQrv: number | null = null;
+  paramsQqi: number | null = null;
   constructor(
     readonly iface: string | null,
     readonly vlan: number | null,
@@ -126,13 +122,19 @@ class Group implements HeapItem {
   v1Until = ZERO;
   v2Until = ZERO;
   compat: IgmpVersion = 3;
-  members: Map<string, Member> | null = null;
+  members: MemberList | null = null;
   alive = true;
   sourceLimitWarned = false;
+  private text: string | null = null;
   constructor(
     readonly link: Link,
-    readonly addr: string,
+    /** The group address, signed 32-bit. */
+    readonly num: number,
   ) {}
+  /** The group address as text (made once, for events and snapshots). */
+  get addr(): string {
+    return (this.text ??= ipv4ToString(this.num >>> 0));
+  }
 }
 
 class Querier implements HeapItem {
@@ -151,7 +153,10 @@ class Querier implements HeapItem {
   alive = true;
   constructor(
     readonly link: Link,
+    /** Signed 32-bit, the key in link.queriers. */
+    readonly bits: number,
     readonly ip: string,
+    /** Election rank: the unsigned address, UNSPECIFIED_RANK for 0.0.0.0. */
     readonly ipNum: number,
     readonly firstSeen: number,
   ) {}
@@ -165,27 +170,23 @@ export class MembershipTable {
   private readonly formatTime: (seconds: number) => string;
   private readonly links = new Map<string, Link>();
   private readonly heap = new DeadlineHeap<Timed>();
+  private readonly texts = new AddrTextCache();
+  /** Where onMessage converts the text form. */
+  private readonly converted = new WireMessageBuffer();
   private lastLink: Link | null = null;
   private clock = -Infinity;
   private groups = 0;
   /** Events of the call in progress (created on the first one). */
   private out: MembershipEvent[] | null = null;
   private curFrame: number | null = null;
-  /** The current record's sources as a set, when it has more than SMALL_LIST. */
-  private readonly bset = new Set<string>();
-  private bList: readonly string[] = NO_SOURCES;
-  /** The current record's distinct sources, when it has two or more (reused). */
-  private readonly bUniq: string[] = [];
-  /** Whether bset holds them (long lists; short ones are scanned). */
+  /** The current record's distinct sources, in order of first occurrence: b[0..bn) (reused). */
+  private readonly b: number[] = [];
+  private bn = 0;
+  /** How many of them the router's table rows use: bn, or 0 where section 7.3.2 ignores a record's sources. */
+  private bUse = 0;
+  /** The same sources as a set, for long lists (short ones are scanned). */
+  private readonly bset = new Set<number>();
   private bLarge = false;
-  /**
-   * Host addresses as stored in member records, one copy per distinct text: a host joins many groups, and the
-   * decoder's strings (a MAC built by a template literal is a V8 rope of ~10 pieces) would otherwise be kept once
-   * per membership. Measured, 100,000 groups x 10 members from 1,280 hosts: 352 MB without, 176 MB with; every
-   * membership a different host: 250 MB (test/membership/memory.test.ts). Cleared when it reaches INTERN_LIMIT
-   * entries, so endless spoofed hosts stay bounded (a small map also measured faster than a large one).
-   */
-  private readonly interned = new Map<string, string>();
   private created = false;
 
   constructor(opts: MembershipTableOptions = {}) {
@@ -214,33 +215,40 @@ export class MembershipTable {
     return this.findLink(iface, vlan)?.params ?? timerParams(this.opts, null, null);
   }
 
-  /** Process one decoded IGMP message. Runs the timers up to its time first. Returns what changed. */
+  /** Process one decoded IGMP message, in its text form. Runs the timers up to its time first. Returns what changed. */
   onMessage(msg: MembershipMessage): readonly MembershipEvent[] {
+    return this.onWire(this.converted.fromRepr(msg));
+  }
+
+  /** Process one IGMP message in the numeric form (the replay hot path). Same as onMessage otherwise. */
+  onWire(msg: WireMessage): readonly MembershipEvent[] {
     this.out = null;
     if (msg.time > this.clock) this.runTimers(msg.time);
     this.curFrame = msg.frame;
-    const igmp = msg.igmp;
-    if (firstOctet(msg.srcIp) >= 224) {
+    if (msg.srcIp >>> 24 >= 224) {
       // A multicast, reserved or broadcast source is no host (Linux drops such packets as martians).
-      if (this.events) this.emit(this.linkFor(msg.iface, msg.vlan), { kind: 'warning', code: 'invalid-source', ip: msg.srcIp });
-    } else if (igmp.checksumOk !== false) {
-      switch (igmp.type) {
-        case 'query':
-          this.onQuery(this.linkFor(msg.iface, msg.vlan), msg, igmp);
+      if (this.events) this.emit(this.linkFor(msg.iface, msg.vlan), { kind: 'warning', code: 'invalid-source', ip: this.texts.ipv4(msg.srcIp) });
+    } else if (msg.checksumOk) {
+      switch (msg.kind) {
+        case MessageKind.QUERY:
+          this.onQuery(this.linkFor(msg.iface, msg.vlan), msg);
           break;
-        case 'report':
-          if (igmp.version === 3) {
-            const records = igmp.records;
-            if (records !== undefined) {
-              const link = this.linkFor(msg.iface, msg.vlan);
-              for (let i = 0; i < records.length; i++) this.onRecord(link, msg, records[i]!);
-            }
-          } else if (igmp.version === 1 || igmp.version === 2) {
-            this.onOldReport(this.linkFor(msg.iface, msg.vlan), msg, igmp.version, igmp.group);
+        case MessageKind.V3_REPORT: {
+          const n = msg.recordCount;
+          if (n > 0) {
+            const link = this.linkFor(msg.iface, msg.vlan);
+            for (let i = 0; i < n; i++) this.onRecord(link, msg, i);
           }
           break;
-        case 'leave':
-          this.onLeave(this.linkFor(msg.iface, msg.vlan), msg, igmp.group);
+        }
+        case MessageKind.V1_REPORT:
+          this.onOldReport(this.linkFor(msg.iface, msg.vlan), msg, 1);
+          break;
+        case MessageKind.V2_REPORT:
+          this.onOldReport(this.linkFor(msg.iface, msg.vlan), msg, 2);
+          break;
+        case MessageKind.V2_LEAVE:
+          this.onLeave(this.linkFor(msg.iface, msg.vlan), msg);
           break;
         default:
           break;
@@ -264,18 +272,18 @@ export class MembershipTable {
   snapshot(time: number = this.clock): TableSnapshot {
     if (time > this.clock) this.advance(time);
     const at = Math.max(time, this.clock);
-    const rows: { link: Link; g: Group; num: number }[] = [];
+    const groups: SnapshotGroup[] = [];
     const queriers: SnapshotQuerier[] = [];
     const links = [...this.links.values()].sort(compareLinks);
     for (const link of links) {
-      for (const g of link.groups.values()) rows.push({ link, g, num: ipv4Number(g.addr) });
+      const rows = [...link.groups.values()].sort(byGroup);
+      for (const g of rows) groups.push(this.groupSnapshot(g, at));
       const q = link.elected;
       if (q !== null) {
         queriers.push({ iface: link.iface, vlan: link.vlan, ip: q.ip, version: q.version, qrv: q.qrv, qqi: q.qqi });
       }
     }
-    rows.sort((a, b) => compareLinks(a.link, b.link) || a.num - b.num);
-    return { groups: rows.map((r) => this.groupSnapshot(r.g, at)), queriers };
+    return { groups, queriers };
   }
 
   /** The elected querier of a link, or null. */
@@ -291,17 +299,18 @@ export class MembershipTable {
    * at the table's clock; undefined when the group or source has no record.
    */
   timerLeft(iface: string | null, vlan: number | null, group: string, source?: string): number | undefined {
-    const g = this.findLink(iface, vlan)?.groups.get(group);
+    const g = this.findGroup(iface, vlan, group);
     if (g === undefined) return undefined;
     if (source === undefined) return g.mode === EXCLUDE ? Math.max(0, g.timer - this.clock) : 0;
-    const d = g.sources?.get(source);
+    const s = parseIpv4(source);
+    const d = s === null ? undefined : g.sources?.get(s | 0);
     if (d === undefined) return undefined;
     return d === ZERO ? 0 : Math.max(0, d - this.clock);
   }
 
   /** The current filter mode of a group, or undefined when it has no record. */
   filterMode(iface: string | null, vlan: number | null, group: string): FilterMode | undefined {
-    const g = this.findLink(iface, vlan)?.groups.get(group);
+    const g = this.findGroup(iface, vlan, group);
     return g === undefined ? undefined : g.mode === INCLUDE ? 'include' : 'exclude';
   }
 
@@ -320,16 +329,25 @@ export class MembershipTable {
   ): readonly MembershipEvent[] {
     this.out = null;
     if (time > this.clock) this.runTimers(time);
-    const g = this.findLink(iface, vlan)?.groups.get(group);
-    if (g !== undefined) this.lower(g, sources);
+    const g = this.findGroup(iface, vlan, group);
+    if (g !== undefined) {
+      const nums: number[] = [];
+      for (const s of sources ?? []) {
+        const v = parseIpv4(s);
+        if (v !== null) nums.push(v | 0);
+      }
+      this.lower(g, nums, 0, nums.length);
+    }
     return this.takeEvents();
   }
 
   // -------------------------------------------------------------------------------------------------------------
   // Reports
 
-  private onOldReport(link: Link, msg: MembershipMessage, version: 1 | 2, group: string): void {
+  private onOldReport(link: Link, msg: WireMessage, version: 1 | 2): void {
+    const group = msg.group;
     if (!this.acceptGroup(link, msg, group)) return;
+    this.noSources();
     const start = this.out === null ? 0 : this.out.length;
     const g = this.groupFor(link, group);
     const created = this.created;
@@ -338,27 +356,30 @@ export class MembershipTable {
     if (version === 1) g.v1Until = until;
     else g.v2Until = until;
     this.updateCompat(g);
-    this.applyRecord(g, IS_EX, NO_SOURCES);
+    this.applyRecord(g, IS_EX);
     this.finishGroup(g, created, start);
-    if (g.alive) this.trackHost(g, msg, IS_EX, NO_SOURCES, version);
+    if (g.alive) this.trackHost(g, msg, IS_EX, version);
   }
 
-  private onLeave(link: Link, msg: MembershipMessage, group: string): void {
+  private onLeave(link: Link, msg: WireMessage): void {
+    const group = msg.group;
     if (!this.acceptGroup(link, msg, group)) return;
     const g = link.groups.get(group);
     // No record: TO_IN({}) on INCLUDE({}) changes nothing and queries nothing.
     if (g === undefined) return;
+    this.noSources();
     // Section 7.3.2: a v2 leave is TO_IN({}), except in v1 compatibility mode where it is ignored.
-    if (g.compat !== 1) this.applyRecord(g, TO_IN, NO_SOURCES);
-    this.trackHost(g, msg, TO_IN, NO_SOURCES, 2);
+    if (g.compat !== 1) this.applyRecord(g, TO_IN);
+    this.trackHost(g, msg, TO_IN, 2);
   }
 
-  private onRecord(link: Link, msg: MembershipMessage, rec: GroupRecordRepr): void {
-    const type = rec.typeCode;
+  private onRecord(link: Link, msg: WireMessage, r: number): void {
+    const type = msg.recordType[r]!;
     if (type < IS_IN || type > BLOCK) return; // unknown record types are ignored (section 4.2.12)
-    if (!this.acceptGroup(link, msg, rec.group)) return;
-    const sources = rec.sources;
-    let g = link.groups.get(rec.group);
+    const group = msg.recordGroup[r]!;
+    if (!this.acceptGroup(link, msg, group)) return;
+    this.loadSources(msg.sources, msg.recordStart[r]!, msg.recordSources[r]!);
+    let g = link.groups.get(group);
     const compat = g === undefined ? 3 : g.compat;
     // Section 7.3.2: in v2 (and v1) compatibility mode BLOCK is ignored and TO_EX's sources too; v1 also ignores TO_IN.
     const routerIgnores = (compat < 3 && type === BLOCK) || (compat === 1 && type === TO_IN);
@@ -366,33 +387,34 @@ export class MembershipTable {
       const start = this.out === null ? 0 : this.out.length;
       let created = false;
       if (g === undefined) {
-        g = this.groupFor(link, rec.group);
+        g = this.groupFor(link, group);
         created = this.created;
       }
-      this.applyRecord(g, type, compat < 3 && type === TO_EX ? NO_SOURCES : sources);
+      this.bUse = compat < 3 && type === TO_EX ? 0 : this.bn;
+      this.applyRecord(g, type);
       this.finishGroup(g, created, start);
     }
-    if (g !== undefined && g.alive) this.trackHost(g, msg, type, sources, 3);
+    if (g !== undefined && g.alive) this.trackHost(g, msg, type, 3);
   }
 
-  private acceptGroup(link: Link, msg: MembershipMessage, group: string): boolean {
-    const first = firstOctet(group);
+  private acceptGroup(link: Link, msg: WireMessage, group: number): boolean {
+    const first = group >>> 24;
     if (first < 224 || first > 239) {
-      if (this.events) this.emit(link, { kind: 'warning', code: 'invalid-group', ip: msg.srcIp, group });
+      if (this.events) this.emit(link, { kind: 'warning', code: 'invalid-group', ip: this.texts.ipv4(msg.srcIp), group: this.texts.ipv4(group) });
       return false;
     }
-    return !group.startsWith('224.0.0.');
+    return group >>> 8 !== 0xe00000; // 224.0.0.0/24
   }
 
   /** The group's entry, made if missing (then `this.created` is true). */
-  private groupFor(link: Link, addr: string): Group {
-    const existing = link.groups.get(addr);
+  private groupFor(link: Link, num: number): Group {
+    const existing = link.groups.get(num);
     this.created = existing === undefined;
     if (existing !== undefined) return existing;
-    const g = new Group(link, addr);
-    link.groups.set(addr, g);
+    const g = new Group(link, num);
+    link.groups.set(num, g);
     this.groups++;
-    if (this.events) this.emit(link, { kind: 'group-added', group: addr });
+    if (this.events) this.emit(link, { kind: 'group-added', group: g.addr });
     return g;
   }
 
@@ -412,31 +434,32 @@ export class MembershipTable {
 
   // -------------------------------------------------------------------------------------------------------------
   // RFC 3376 section 6.4: the two tables, row by row. A: the INCLUDE list; X, Y: EXCLUDE's requested and excluded
-  // lists; B (or A in EXCLUDE rows): the record's sources. GMI and "Group Timer" are deadlines from now.
+  // lists; B (or A in EXCLUDE rows): the record's sources, b[0..bUse). GMI and "Group Timer" are deadlines from now.
 
-  private applyRecord(g: Group, type: number, recSources: readonly string[]): void {
+  private applyRecord(g: Group, type: number): void {
     const now = this.clock;
     const gmi = now + g.link.params.groupMembershipInterval;
-    const B = this.loadSources(recSources);
+    const B = this.b;
+    const nb = this.bUse;
     const wantQ = this.events;
     if (g.mode === INCLUDE) {
       switch (type) {
         case IS_IN: // INCLUDE (A) IS_IN (B) -> INCLUDE (A+B); (B)=GMI
         case ALLOW: // INCLUDE (A) ALLOW (B) -> INCLUDE (A+B); (B)=GMI
-          for (let bi = 0; bi < B.length; bi++) this.refreshSource(g, B[bi]!, gmi);
+          for (let bi = 0; bi < nb; bi++) this.refreshSource(g, B[bi]!, gmi);
           return;
         case TO_IN: {
           // INCLUDE (A) TO_IN (B) -> INCLUDE (A+B); (B)=GMI; Send Q(G,A-B)
           const q = wantQ ? this.collectSources(g, false, false) : null;
-          for (let bi = 0; bi < B.length; bi++) this.refreshSource(g, B[bi]!, gmi);
+          for (let bi = 0; bi < nb; bi++) this.refreshSource(g, B[bi]!, gmi);
           if (q !== null) this.queryNeeded(g, q);
           return;
         }
         case BLOCK: {
           // INCLUDE (A) BLOCK (B) -> INCLUDE (A); Send Q(G,A*B)
           if (wantQ) {
-            const q: string[] = [];
-            for (let bi = 0; bi < B.length; bi++) {
+            const q: number[] = [];
+            for (let bi = 0; bi < nb; bi++) {
               const b = B[bi]!;
               if (g.sources !== null && g.sources.has(b)) q.push(b);
             }
@@ -450,7 +473,7 @@ export class MembershipTable {
           const q = wantQ && type === TO_EX ? this.collectSources(g, true, false) : null;
           this.deleteNotInB(g);
           this.setMode(g, EXCLUDE);
-          for (let bi = 0; bi < B.length; bi++) {
+          for (let bi = 0; bi < nb; bi++) {
             const b = B[bi]!;
             if (g.sources === null || !g.sources.has(b)) this.addSource(g, b, ZERO);
           }
@@ -465,12 +488,12 @@ export class MembershipTable {
     switch (type) {
       case IS_IN: // EXCLUDE (X,Y) IS_IN (A) -> EXCLUDE (X+A,Y-A); (A)=GMI
       case ALLOW: // EXCLUDE (X,Y) ALLOW (A) -> EXCLUDE (X+A,Y-A); (A)=GMI
-        for (let bi = 0; bi < B.length; bi++) this.refreshSource(g, B[bi]!, gmi);
+        for (let bi = 0; bi < nb; bi++) this.refreshSource(g, B[bi]!, gmi);
         return;
       case TO_IN: {
         // EXCLUDE (X,Y) TO_IN (A) -> EXCLUDE (X+A,Y-A); (A)=GMI; Send Q(G,X-A); Send Q(G)
         const q = wantQ ? this.collectSources(g, false, true) : null;
-        for (let bi = 0; bi < B.length; bi++) this.refreshSource(g, B[bi]!, gmi);
+        for (let bi = 0; bi < nb; bi++) this.refreshSource(g, B[bi]!, gmi);
         if (q !== null) {
           this.queryNeeded(g, q);
           this.queryNeeded(g, null);
@@ -479,8 +502,8 @@ export class MembershipTable {
       }
       case BLOCK: {
         // EXCLUDE (X,Y) BLOCK (A) -> EXCLUDE (X+(A-Y),Y); (A-X-Y)=Group Timer; Send Q(G,A-Y)
-        const q: string[] | null = wantQ ? [] : null;
-        for (let bi = 0; bi < B.length; bi++) {
+        const q: number[] | null = wantQ ? [] : null;
+        for (let bi = 0; bi < nb; bi++) {
           const a = B[bi]!;
           const prev = g.sources === null ? undefined : g.sources.get(a);
           if (prev === undefined) this.addSource(g, a, g.timer);
@@ -495,8 +518,8 @@ export class MembershipTable {
         //                            Send Q(G,A-Y); Group Timer=GMI
         const newTimer = type === IS_EX ? gmi : g.timer;
         this.deleteNotInB(g);
-        const q: string[] | null = wantQ && type === TO_EX ? [] : null;
-        for (let bi = 0; bi < B.length; bi++) {
+        const q: number[] | null = wantQ && type === TO_EX ? [] : null;
+        for (let bi = 0; bi < nb; bi++) {
           const a = B[bi]!;
           const prev = g.sources === null ? undefined : g.sources.get(a);
           if (prev === undefined) this.addSource(g, a, newTimer);
@@ -511,15 +534,15 @@ export class MembershipTable {
     }
   }
 
-  /** Section 6.6.1: lower the group timer (Q(G)) or the listed sources' timers (Q(G,A)) to LMQT. */
-  private lower(g: Group, sources: readonly string[] | null): void {
+  /** Section 6.6.1: lower the group timer (no sources: Q(G)) or the sources' timers (Q(G,A)) to LMQT. */
+  private lower(g: Group, list: ArrayLike<number>, start: number, count: number): void {
     const limit = this.clock + g.link.params.lastMemberQueryTime;
-    if (sources === null || sources.length === 0) {
+    if (count === 0) {
       // The group timer is only used in EXCLUDE mode (section 6.2.1).
       if (g.mode === EXCLUDE && g.timer > limit) g.timer = limit;
     } else if (g.sources !== null) {
-      for (let i = 0; i < sources.length; i++) {
-        const s = sources[i]!;
+      for (let i = start; i < start + count; i++) {
+        const s = list[i]!;
         const d = g.sources.get(s);
         if (d !== undefined && d > limit) g.sources.set(s, limit);
       }
@@ -527,46 +550,72 @@ export class MembershipTable {
     this.reschedule(g);
   }
 
-  /**
-   * The record's sources with duplicates dropped (set semantics: a duplicate on the wire counts once), in order of
-   * first occurrence, as an array: iterating the Set itself allocated per step (~10 MB on the benchmark capture).
-   */
-  private loadSources(list: readonly string[]): readonly string[] {
-    this.bList = list;
-    const n = list.length;
-    if (n < 2) return list;
-    const out = this.bUniq;
-    let k = 0;
-    if (n <= SMALL_LIST) {
-      this.bLarge = false;
-      k = firstOccurrences(list, out);
-    } else {
-      this.bLarge = true;
-      this.bset.clear();
-      for (let i = 0; i < n; i++) {
-        const s = list[i]!;
-        const size = this.bset.size;
-        if (this.bset.add(s).size !== size) out[k++] = s;
-      }
-    }
-    // Never to 0 (k >= 1): V8 drops an array's backing store at length 0.
-    out.length = k;
-    return out;
+  /** A message without sources (v1/v2 report, leave): B = {}. */
+  private noSources(): void {
+    this.bn = 0;
+    this.bUse = 0;
   }
 
-  private inB(s: string): boolean {
-    const list = this.bList;
-    if (list.length === 0) return false;
-    if (list.length === 1) return list[0] === s;
+  /**
+   * The record's sources with duplicates dropped (set semantics: a duplicate on the wire counts once), in order of
+   * first occurrence, into b[0..bn): a nested scan for short lists, a Set for long ones.
+   */
+  private loadSources(list: Int32Array, start: number, count: number): void {
+    const out = this.b;
+    let k = 0;
+    if (count <= SMALL_LIST) {
+      this.bLarge = false;
+      for (let i = start; i < start + count; i++) {
+        const s = list[i]!;
+        let dup = false;
+        for (let j = 0; j < k; j++) {
+          if (out[j] === s) {
+            dup = true;
+            break;
+          }
+        }
+        if (!dup) {
+          if (k < out.length) out[k] = s;
+          else out.push(s);
+          k++;
+        }
+      }
+    } else {
+      this.bLarge = true;
+      const set = this.bset;
+      set.clear();
+      for (let i = start; i < start + count; i++) {
+        const s = list[i]!;
+        const size = set.size;
+        if (set.add(s).size !== size) {
+          if (k < out.length) out[k] = s;
+          else out.push(s);
+          k++;
+        }
+      }
+    }
+    this.bn = k;
+    this.bUse = k;
+  }
+
+  /** Whether `s` is in the record's sources (all of them: the host's view). */
+  private inRecord(s: number): boolean {
+    const n = this.bn;
+    if (n === 0) return false;
     if (this.bLarge) return this.bset.has(s);
-    const u = this.bUniq;
-    for (let i = 0; i < u.length; i++) if (u[i] === s) return true;
+    const b = this.b;
+    for (let i = 0; i < n; i++) if (b[i] === s) return true;
     return false;
   }
 
+  /** Whether `s` is in B as the router's rows see it (empty where section 7.3.2 ignores the sources). */
+  private inB(s: number): boolean {
+    return this.bUse !== 0 && this.inRecord(s);
+  }
+
   /** The group's sources that are (inB) or are not (!inB) in the record, only running ones if `running`. */
-  private collectSources(g: Group, inB: boolean, running: boolean): string[] {
-    const out: string[] = [];
+  private collectSources(g: Group, inB: boolean, running: boolean): number[] {
+    const out: number[] = [];
     const src = g.sources;
     if (src === null) return out;
     for (let i = 0; i < src.size; i++) {
@@ -582,7 +631,7 @@ export class MembershipTable {
     return deadline > this.clock ? 'requested' : 'exclude';
   }
 
-  private addSource(g: Group, s: string, deadline: number): void {
+  private addSource(g: Group, s: number, deadline: number): void {
     const sources = (g.sources ??= new SourceTable());
     if (sources.size >= MAX_SOURCES) {
       if (!g.sourceLimitWarned) {
@@ -592,11 +641,11 @@ export class MembershipTable {
       return;
     }
     sources.set(s, deadline);
-    if (this.events) this.emit(g.link, { kind: 'source-added', group: g.addr, source: s, list: this.listOf(g, deadline) });
+    if (this.events) this.emit(g.link, { kind: 'source-added', group: g.addr, source: this.texts.ipv4(s), list: this.listOf(g, deadline) });
   }
 
   /** Set a source's timer to `deadline`, adding the record if needed; an excluded source becomes requested. */
-  private refreshSource(g: Group, s: string, deadline: number): void {
+  private refreshSource(g: Group, s: number, deadline: number): void {
     const prev = g.sources === null ? undefined : g.sources.get(s);
     if (prev === undefined) {
       this.addSource(g, s, deadline);
@@ -606,7 +655,7 @@ export class MembershipTable {
     if (this.events) {
       const from = this.listOf(g, prev);
       const to = this.listOf(g, deadline);
-      if (from !== to) this.emit(g.link, { kind: 'source-moved', group: g.addr, source: s, from, to });
+      if (from !== to) this.emit(g.link, { kind: 'source-moved', group: g.addr, source: this.texts.ipv4(s), from, to });
     }
   }
 
@@ -624,8 +673,8 @@ export class MembershipTable {
   }
 
   /** The event of a source deleted by a sweep (the caller drops the record). */
-  private sourceRemoved(g: Group, s: string, deadline: number): void {
-    if (this.events) this.emit(g.link, { kind: 'source-removed', group: g.addr, source: s, list: this.listOf(g, deadline) });
+  private sourceRemoved(g: Group, s: number, deadline: number): void {
+    if (this.events) this.emit(g.link, { kind: 'source-removed', group: g.addr, source: this.texts.ipv4(s), list: this.listOf(g, deadline) });
   }
 
   private setMode(g: Group, mode: Mode): void {
@@ -637,9 +686,9 @@ export class MembershipTable {
     }
   }
 
-  private queryNeeded(g: Group, sources: string[] | null): void {
+  private queryNeeded(g: Group, sources: number[] | null): void {
     if (sources !== null && sources.length === 0) return; // nothing to ask about
-    this.emit(g.link, { kind: 'query-needed', group: g.addr, sources });
+    this.emit(g.link, { kind: 'query-needed', group: g.addr, sources: sources === null ? null : sources.map((s) => this.texts.ipv4(s)) });
   }
 
   /** Section 7.3.2: the compatibility mode follows the host-present timers. */
@@ -653,97 +702,133 @@ export class MembershipTable {
   }
 
   // -------------------------------------------------------------------------------------------------------------
-  // Hosts (snooping view)
+  // Hosts (snooping view). A host's own state after its record (the RFC 3376 section 3.2 rules, from the host's
+  // side): IS_IN/TO_IN -> INCLUDE(B), IS_EX/TO_EX -> EXCLUDE(B); ALLOW adds B to an include list or takes it from
+  // an exclude list, BLOCK the reverse. The lists are the member's own, edited in place (null stands for {}).
 
-  private trackHost(g: Group, msg: MembershipMessage, type: number, recSources: readonly string[], version: IgmpVersion): void {
-    const key = msg.srcIp === '0.0.0.0' ? `0.0.0.0/${msg.srcMac ?? ''}` : msg.srcIp;
-    const m = g.members === null ? undefined : g.members.get(key);
-    // The member's own list, edited in place: no other member shares it and nothing outside the table sees it.
-    const own = m === undefined ? null : m.sources;
+  private trackHost(g: Group, msg: WireMessage, type: number, version: IgmpVersion): void {
+    const ip = msg.srcIp;
+    const members = g.members;
+    const i = members === null ? -1 : members.find(ip, msg.srcMacHi, msg.srcMacLo);
+    const own = i < 0 ? null : members!.list(i);
+    const wasInclude = i < 0 || members!.mode(i) === INCLUDE;
     let mode: Mode;
-    let sources: string[] | null;
+    let sources: number[] | null;
     switch (type) {
       case IS_IN:
       case TO_IN:
         mode = INCLUDE;
-        sources = setList(own, recSources);
+        sources = this.setList(own);
         break;
       case IS_EX:
       case TO_EX:
         mode = EXCLUDE;
-        sources = setList(own, recSources);
+        sources = this.setList(own);
         break;
       case ALLOW:
-        if (m === undefined || m.mode === INCLUDE) {
-          mode = INCLUDE;
-          sources = addTo(own, recSources);
-        } else {
-          mode = EXCLUDE;
-          sources = removeFrom(own, recSources);
-        }
+        mode = wasInclude ? INCLUDE : EXCLUDE;
+        sources = wasInclude ? this.addTo(own) : this.removeFrom(own);
         break;
       case BLOCK:
-        if (m === undefined || m.mode === INCLUDE) {
-          mode = INCLUDE;
-          sources = removeFrom(own, recSources);
-        } else {
-          mode = EXCLUDE;
-          sources = addTo(own, recSources);
-        }
+        mode = wasInclude ? INCLUDE : EXCLUDE;
+        sources = wasInclude ? this.removeFrom(own) : this.addTo(own);
         break;
       default:
         return;
     }
     if (mode === INCLUDE && sources === null) {
       // Left with nothing: INCLUDE({}).
-      if (m !== undefined) {
-        g.members!.delete(key);
-        if (this.events) this.emit(g.link, { kind: 'leave', group: g.addr, host: m.ip, mac: msg.srcMac ?? m.mac, version });
+      if (i >= 0) {
+        if (this.events) {
+          const mac = msg.srcMacHi >= 0 ? this.macText(msg.srcMacHi, msg.srcMacLo) : this.macText(members!.macHi(i), members!.macLo(i));
+          this.emit(g.link, { kind: 'leave', group: g.addr, host: this.texts.ipv4(members!.ip(i)), mac, version });
+        }
+        members!.remove(i);
       }
       return;
     }
-    if (m === undefined) {
-      const ip = this.intern(msg.srcIp);
-      const mac = msg.srcMac === null ? null : this.intern(msg.srcMac);
-      const member = new Member(ip, mac, version, this.clock, msg.tsText, mode, sources);
-      (g.members ??= new Map()).set(key === msg.srcIp ? ip : key, member);
-      if (this.events) this.emit(g.link, { kind: 'join', group: g.addr, host: msg.srcIp, mac: msg.srcMac, version });
+    if (i < 0) {
+      (g.members ??= new MemberList()).add(ip, msg.srcMacHi, msg.srcMacLo, version, mode, this.clock, sources, msg.tsText);
+      if (this.events) {
+        this.emit(g.link, { kind: 'join', group: g.addr, host: this.texts.ipv4(ip), mac: this.macText(msg.srcMacHi, msg.srcMacLo), version });
+      }
       return;
     }
-    if (msg.srcMac !== null && msg.srcMac !== m.mac) m.mac = this.intern(msg.srcMac);
-    m.version = version;
-    m.last = this.clock;
-    m.lastText = msg.tsText;
-    m.mode = mode;
-    m.sources = sources;
+    if (msg.srcMacHi >= 0 && (msg.srcMacLo !== members!.macLo(i) || msg.srcMacHi !== members!.macHi(i))) {
+      members!.setMac(i, msg.srcMacHi, msg.srcMacLo);
+    }
+    members!.update(i, version, mode, this.clock, sources, msg.tsText);
+  }
+
+  /** The record's sources as the host's list (at most MAX_SOURCES), reusing `own`. */
+  private setList(own: number[] | null): number[] | null {
+    const n = Math.min(this.bn, MAX_SOURCES);
+    if (n === 0) return null;
+    const list = own ?? [];
+    const b = this.b;
+    for (let i = 0; i < n; i++) {
+      if (i < list.length) list[i] = b[i]!;
+      else list.push(b[i]!);
+    }
+    // Never to 0 (n >= 1 here): V8 drops an array's backing store at length 0.
+    if (list.length !== n) list.length = n;
+    return list;
+  }
+
+  /** own + B, in that order. */
+  private addTo(own: number[] | null): number[] | null {
+    if (own === null || own.length === 0) return this.setList(null);
+    const b = this.b;
+    for (let i = 0; i < this.bn; i++) {
+      const s = b[i]!;
+      if (own.length < MAX_SOURCES && !own.includes(s)) own.push(s);
+    }
+    return own;
+  }
+
+  /** own - B. */
+  private removeFrom(own: number[] | null): number[] | null {
+    if (own === null) return null;
+    let k = 0;
+    for (let i = 0; i < own.length; i++) {
+      const s = own[i]!;
+      if (!this.inRecord(s)) own[k++] = s;
+    }
+    if (k === 0) return null;
+    if (own.length !== k) own.length = k;
+    return own;
+  }
+
+  private macText(hi: number, lo: number): string | null {
+    return hi < 0 ? null : this.texts.mac(hi, lo);
   }
 
   // -------------------------------------------------------------------------------------------------------------
   // Queries and queriers
 
-  private onQuery(link: Link, msg: MembershipMessage, igmp: IgmpRepr): void {
-    const version = igmp.version;
+  private onQuery(link: Link, msg: WireMessage): void {
+    const version = msg.queryVersion;
     if (version !== 1 && version !== 2 && version !== 3) return;
     const now = this.clock;
     // Election rank (section 6.6.2: lowest address wins). A query from 0.0.0.0 is a snooping switch's proxy query
     // (RFC 4541 section 2.1.1; Linux bridges send them by default): it ranks last, so any router outranks it.
-    let q = link.queriers.get(msg.srcIp);
+    const bits = msg.srcIp;
+    let q = link.queriers.get(bits);
     if (q === undefined) {
-      // Parsed only for a new querier: the text's regex showed in profiles when run per query.
-      q = new Querier(link, msg.srcIp, parseIpv4(msg.srcIp) || UNSPECIFIED_RANK, now);
-      link.queriers.set(msg.srcIp, q);
+      q = new Querier(link, bits, ipv4ToString(bits >>> 0), bits >>> 0 || UNSPECIFIED_RANK, now);
+      link.queriers.set(bits, q);
     }
     q.version = version;
     if (version === 3) {
-      q.qrv = igmp.qrv ?? 0;
-      const qqi = igmp.qqi ?? (igmp.qqic !== undefined ? decodeExpForm(igmp.qqic) : 0);
+      q.qrv = msg.qrv;
+      const qqi = msg.qqi;
       if (qqi !== q.qqi) q.warnedQqi = false;
       q.qqi = qqi;
     } else {
       q.qrv = null;
       q.qqi = null;
     }
-    const general = igmp.group === '0.0.0.0';
+    const general = msg.group === 0;
 
     // Section 6.6.2: a router that heard a lower address stops querying. One that keeps on is competing.
     const e = link.elected;
@@ -775,15 +860,23 @@ export class MembershipTable {
       link.elected = q;
       if (this.events) this.emit(link, { kind: 'querier-elected', ip: q.ip, version, previous: e === null ? null : e.ip });
     }
-    if (link.elected === q) link.params = timerParams(this.opts, q.qrv, q.qqi);
+    if (link.elected === q) this.adopt(link, q.qrv, q.qqi);
     q.expires = now + link.params.otherQuerierPresentInterval;
     this.heap.schedule(q, q.expires);
 
     // Section 6.6.1: a group or group-and-source specific query without the S flag lowers timers to LMQT.
-    if (!general && !(version === 3 && igmp.s === true)) {
-      const g = link.groups.get(igmp.group);
-      if (g !== undefined) this.lower(g, version === 3 ? (igmp.sources ?? null) : null);
+    if (!general && !(version === 3 && msg.suppress)) {
+      const g = link.groups.get(msg.group);
+      if (g !== undefined) this.lower(g, msg.sources, 0, version === 3 ? msg.querySources : 0);
     }
+  }
+
+  /** The timer values of the elected querier's QRV and QQI (sections 4.1.6, 4.1.7), made again only when they change. */
+  private adopt(link: Link, qrv: number | null, qqi: number | null): void {
+    if (qrv === link.paramsQrv && qqi === link.paramsQqi) return;
+    link.params = timerParams(this.opts, qrv, qqi);
+    link.paramsQrv = qrv;
+    link.paramsQqi = qqi;
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -816,11 +909,11 @@ export class MembershipTable {
         if (d === ZERO || d > now) {
           src.keep(i, k++);
         } else if (g.mode === INCLUDE) {
-          if (ev) this.emit(g.link, { kind: 'source-expired', group: g.addr, source: s, list: 'include' });
+          if (ev) this.emit(g.link, { kind: 'source-expired', group: g.addr, source: this.texts.ipv4(s), list: 'include' });
         } else {
           src.times[i] = ZERO;
           src.keep(i, k++);
-          if (ev) this.emit(g.link, { kind: 'source-expired', group: g.addr, source: s, list: 'requested' });
+          if (ev) this.emit(g.link, { kind: 'source-expired', group: g.addr, source: this.texts.ipv4(s), list: 'requested' });
         }
       }
       src.truncate(k);
@@ -856,13 +949,13 @@ export class MembershipTable {
     }
     const link = q.link;
     q.alive = false;
-    link.queriers.delete(q.ip);
+    link.queriers.delete(q.bits);
     if (link.elected !== q) return;
     // Section 6.6.2: the other-querier-present interval ran out. The lowest address still querying takes over.
     let next: Querier | null = null;
     for (const r of link.queriers.values()) if (r.expires > this.clock && (next === null || r.ipNum < next.ipNum)) next = r;
     link.elected = next;
-    link.params = timerParams(this.opts, next?.qrv ?? null, next?.qqi ?? null);
+    this.adopt(link, next?.qrv ?? null, next?.qqi ?? null);
     if (this.events) {
       this.emit(link, { kind: 'querier-lost', ip: q.ip });
       if (next !== null) this.emit(link, { kind: 'querier-elected', ip: next.ip, version: next.version, previous: q.ip });
@@ -891,7 +984,7 @@ export class MembershipTable {
 
   private dropGroup(g: Group): void {
     g.alive = false;
-    g.link.groups.delete(g.addr);
+    g.link.groups.delete(g.num);
     this.heap.cancel(g);
     this.groups--;
   }
@@ -916,13 +1009,9 @@ export class MembershipTable {
     return this.links.get(linkKey(iface, vlan));
   }
 
-  private intern(s: string): string {
-    const known = this.interned.get(s);
-    if (known !== undefined) return known;
-    if (this.interned.size >= INTERN_LIMIT) this.interned.clear();
-    s.charCodeAt(0); // flattens a V8 rope string in place before it is kept
-    this.interned.set(s, s);
-    return s;
+  private findGroup(iface: string | null, vlan: number | null, group: string): Group | undefined {
+    const num = parseIpv4(group);
+    return num === null ? undefined : this.findLink(iface, vlan)?.groups.get(num | 0);
   }
 
   private emit(link: Link, p: EventPayload): void {
@@ -943,8 +1032,10 @@ export class MembershipTable {
     let maxSource = 0;
     const src = g.sources;
     if (src !== null) {
-      for (let i = 0; i < src.size; i++) {
-        const addr = src.keys[i]!;
+      const order = sortedPositions(src.keys, src.size);
+      for (let k = 0; k < order.length; k++) {
+        const i = order[k]!;
+        const addr = this.texts.ipv4(src.keys[i]!);
         const d = src.times[i]!;
         const left = d === ZERO ? 0 : Math.max(0, d - at);
         if (g.mode === INCLUDE) {
@@ -957,15 +1048,20 @@ export class MembershipTable {
         }
       }
     }
-    sources.sort(byAddr);
-    requested.sort(byAddr);
     const members: SnapshotMember[] = [];
-    if (g.members !== null) {
-      const keyed: { num: number; m: Member }[] = [];
-      for (const m of g.members.values()) keyed.push({ num: ipv4Number(m.ip), m });
-      keyed.sort((a, b) => a.num - b.num || cmpStr(a.m.mac ?? '', b.m.mac ?? ''));
-      for (const { m } of keyed) {
-        members.push({ ip: m.ip, mac: m.mac, version: m.version, lastReport: m.lastText ?? this.formatTime(m.last) });
+    const ms = g.members;
+    if (ms !== null && ms.size > 0) {
+      const order: number[] = [];
+      for (let i = 0; i < ms.size; i++) order.push(i);
+      // By address, then MAC (none first): the colon form's text order is the number order.
+      order.sort((a, b) => (ms.ip(a) >>> 0) - (ms.ip(b) >>> 0) || ms.macHi(a) - ms.macHi(b) || (ms.macLo(a) >>> 0) - (ms.macLo(b) >>> 0));
+      for (const i of order) {
+        members.push({
+          ip: this.texts.ipv4(ms.ip(i)),
+          mac: this.macText(ms.macHi(i), ms.macLo(i)),
+          version: ms.version(i) as IgmpVersion,
+          lastReport: ms.text(i) ?? this.formatTime(ms.last(i)),
+        });
       }
     }
     const expiresIn = g.mode === EXCLUDE ? Math.max(0, g.timer - at) : maxSource;
@@ -1005,103 +1101,19 @@ function cmpStr(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function byAddr(a: { addr: string }, b: { addr: string }): number {
-  return ipv4Number(a.addr) - ipv4Number(b.addr) || cmpStr(a.addr, b.addr);
+function byGroup(a: Group, b: Group): number {
+  return (a.num >>> 0) - (b.num >>> 0);
 }
 
-/** A dotted quad as a number for sorting, without the regex of parseIpv4 (texts here come from the decoder). */
-function ipv4Number(s: string): number {
-  let v = 0;
-  let part = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 46) {
-      v = v * 256 + part;
-      part = 0;
-    } else {
-      part = part * 10 + (c - 48);
-    }
-  }
-  return v * 256 + part;
-}
-
-/** The first octet of a dotted quad without allocating; -1 when the text does not start like one. */
-function firstOctet(s: string): number {
-  let v = 0;
-  for (let i = 0; i < s.length && i < 4; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 46) return i === 0 ? -1 : v;
-    if (c < 48 || c > 57) return -1;
-    v = v * 10 + (c - 48);
-  }
-  return -1;
+/** Positions 0..n-1 of `keys` (signed 32-bit addresses) in address order. */
+function sortedPositions(keys: readonly number[], n: number): number[] {
+  const order: number[] = [];
+  for (let i = 0; i < n; i++) order.push(i);
+  if (n > 1) order.sort((a, b) => (keys[a]! >>> 0) - (keys[b]! >>> 0));
+  return order;
 }
 
 /** Within 10% (at least 1 s) of the expected interval. */
 function near(seen: number, expected: number): boolean {
   return Math.abs(seen - expected) <= Math.max(1, expected * 0.1) + EPS;
-}
-
-function uniq(list: readonly string[]): string[] {
-  return list.length < 2 ? list.slice() : [...new Set(list)].slice(0, MAX_SOURCES);
-}
-
-/**
- * A host's source list after its record: the helpers below give the results of uniq(b), "a + b" and "a - b" (in
- * that order of elements), reusing `own` (the member's previous list) instead of allocating. A host re-reporting
- * the same record, the common case, then costs no allocation. Lists are never empty: null stands for {}.
- */
-const SMALL_LIST = 16;
-
-/**
- * Writes the distinct entries of a short list (at most SMALL_LIST) into `out` from index 0, in order of first
- * occurrence, and returns their count; `out`'s length is the caller's to set. A nested scan: no Set for a few items.
- */
-function firstOccurrences(list: readonly string[], out: string[]): number {
-  let k = 0;
-  for (let i = 0; i < list.length; i++) {
-    const s = list[i]!;
-    let dup = false;
-    for (let j = 0; j < k; j++) {
-      if (out[j] === s) {
-        dup = true;
-        break;
-      }
-    }
-    if (!dup) out[k++] = s;
-  }
-  return k;
-}
-
-function setList(own: string[] | null, b: readonly string[]): string[] | null {
-  const n = b.length;
-  if (n === 0) return null;
-  // Long lists: the nested scan below would be quadratic.
-  if (n > SMALL_LIST) return uniq(b);
-  own ??= [];
-  const k = firstOccurrences(b, own);
-  // Never to 0 (k >= 1 here): V8 drops an array's backing store at length 0.
-  if (own.length !== k) own.length = k;
-  return own;
-}
-
-function addTo(own: string[] | null, b: readonly string[]): string[] | null {
-  if (own === null || own.length === 0) return setList(null, b);
-  for (let i = 0; i < b.length; i++) {
-    const s = b[i]!;
-    if (own.length < MAX_SOURCES && !own.includes(s)) own.push(s);
-  }
-  return own;
-}
-
-function removeFrom(own: string[] | null, b: readonly string[]): string[] | null {
-  if (own === null) return null;
-  let k = 0;
-  for (let i = 0; i < own.length; i++) {
-    const s = own[i]!;
-    if (!b.includes(s)) own[k++] = s;
-  }
-  if (k === 0) return null;
-  if (own.length !== k) own.length = k;
-  return own;
 }

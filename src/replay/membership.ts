@@ -6,9 +6,9 @@ import type { CaptureRecord } from '../pcap/index.js';
 import { TableClock } from '../format/table-clock.js';
 import type { FrameDecoder } from '../decode/frame.js';
 import { LinkKind } from '../decode/frame.js';
-import { ipv4ToString, macToString } from '../wire/addr.js';
-import { IgmpTypeCode, decodeMaxRespCode, decodeQqic, parseIgmp, recordTypeName, type GroupRecordRepr, type IgmpRepr } from '../wire/igmp.js';
-import { AddrTextCache } from './text-cache.js';
+import { ipv4ToString, macHiAt, macLoAt, macToString } from '../wire/addr.js';
+import { IgmpTypeCode, decodeQqic, parseIgmp } from '../wire/igmp.js';
+import { MessageKind, WireMessageBuffer, reportKind, type WireMessage } from '../membership/message.js';
 import { MembershipTable, formatTable, type MembershipEvent, type MembershipMessage, type TimerOptions } from '../membership/index.js';
 import type { LineSink } from '../format/sink.js';
 import type { FrameObserver } from './replay.js';
@@ -46,48 +46,15 @@ export function membershipMessage(d: FrameDecoder, time: number, iface: string |
 }
 
 /**
- * Source lists are rewritten in place. Empty ones share this array instead: V8 drops a backing store at length 0,
- * and growing through `length` would make the array holey.
- */
-const NO_TEXTS = Object.freeze([]) as readonly string[] as string[];
-
-function putText(list: string[], i: number, s: string): void {
-  if (i < list.length) list[i] = s;
-  else list.push(s);
-}
-
-/**
- * membershipMessage() for the replay hot path: the same message, but in objects reused from frame to frame, with
- * address texts from a cache. Sound because the table keeps nothing of a message but its strings (it copies the
- * record and query source lists it keeps). Unknown types take membershipMessage(). The differences, none read by
- * the table: no `auxData` and no `extra`. Measured on the 1M-frame benchmark capture (100k IGMP messages):
- * membershipMessage() ~120 ms inclusive and a repr, records and strings per message; this ~50 ms (checksums and
- * cache lookups) and no garbage.
+ * The table's numeric message (WireMessage) of a decoded frame, for the replay hot path: one reused buffer filled
+ * straight from the decoder's views, no text and no object per frame. membershipMessage() (the text form, converted
+ * by the table) gives the same message; test/replay/message-builder.test.ts holds the two together on every
+ * fixture. Measured on the 1M-frame benchmark capture (100k IGMP messages): membershipMessage() ~120 ms and a repr,
+ * records and strings per message; reused reprs with cached address texts ~50 ms and a cache lookup per address;
+ * this ~25 ms (profile self time).
  */
 export class ReusedMessageBuilder {
-  private readonly texts = new AddrTextCache();
-  private readonly msg: MembershipMessage = {
-    time: 0, iface: null, vlan: null, srcIp: '', srcMac: null, dstIp: '', igmp: null as unknown as IgmpRepr, frame: null,
-  };
-  private readonly v3: IgmpRepr = {
-    version: 3, type: 'report', typeCode: IgmpTypeCode.V3MembershipReport, maxRespCode: 0, group: '0.0.0.0', checksum: 0,
-    checksumOk: true, records: [],
-  };
-  private readonly old: IgmpRepr = {
-    version: 2, type: 'report', typeCode: IgmpTypeCode.V2MembershipReport, maxRespCode: 0, group: '', checksum: 0, checksumOk: true,
-  };
-  private readonly q12: IgmpRepr = {
-    version: 2, type: 'query', typeCode: IgmpTypeCode.MembershipQuery, maxRespCode: 0, maxRespTime: 0, group: '', checksum: 0,
-    checksumOk: true,
-  };
-  private readonly q3: IgmpRepr = {
-    version: 3, type: 'query', typeCode: IgmpTypeCode.MembershipQuery, maxRespCode: 0, maxRespTime: 0, group: '', checksum: 0,
-    checksumOk: true, s: false, qrv: 0, qqic: 0, qqi: 0, sources: NO_TEXTS,
-  };
-  /** Record objects, grown to the most records seen in one report, and each one's reused source array. */
-  private readonly pool: GroupRecordRepr[] = [];
-  private readonly poolSources: string[][] = [];
-  private readonly qSources: string[] = [];
+  private readonly msg = new WireMessageBuffer();
 
   /**
    * [0]: the message time for build(). Passed in a typed array, not as an argument: a double argument of a call
@@ -97,119 +64,91 @@ export class ReusedMessageBuilder {
   readonly time = new Float64Array(1);
 
   /** The message of the frame `d` holds (IGMP, no decode error) at time[0], valid until the next call. */
-  build(d: FrameDecoder, iface: string | null, frame: number | null): MembershipMessage {
-    const time = this.time[0]!;
+  build(d: FrameDecoder, iface: string | null, frame: number | null): WireMessage {
+    const msg = this.msg;
     const v = d.igmp;
     const code = v.typeCode;
-    let igmp: IgmpRepr;
-    if (code === IgmpTypeCode.V3MembershipReport) {
-      igmp = this.v3;
-      this.fillV3(d);
-    } else if (code === IgmpTypeCode.V1MembershipReport || code === IgmpTypeCode.V2MembershipReport || code === IgmpTypeCode.V2LeaveGroup) {
-      igmp = this.old;
-      igmp.version = code === IgmpTypeCode.V1MembershipReport ? 1 : 2;
-      igmp.type = code === IgmpTypeCode.V2LeaveGroup ? 'leave' : 'report';
-      igmp.typeCode = code;
-      igmp.maxRespCode = v.maxRespCode;
-      igmp.group = this.texts.ipv4(v.groupBits);
-      igmp.checksum = v.checksum;
-      igmp.checksumOk = v.checksumValid();
-    } else if (code === IgmpTypeCode.MembershipQuery) {
-      igmp = this.fillQuery(d);
-    } else {
-      return membershipMessage(d, time, iface, frame);
-    }
-    const msg = this.msg;
-    msg.time = time;
+    msg.time = this.time[0]!;
     msg.iface = iface;
     const vlan = d.outerVlan;
     msg.vlan = vlan < 0 ? null : vlan;
-    msg.srcIp = this.texts.ipv4(d.ip.src);
-    msg.srcMac = this.srcMac(d);
-    msg.dstIp = this.texts.ipv4(d.ip.dstBits);
-    msg.igmp = igmp;
     msg.frame = frame;
+    msg.tsText = undefined;
+    msg.srcIp = d.ip.srcBits;
+    const at = this.macOffset(d);
+    if (at < 0) {
+      msg.srcMacHi = -1;
+      msg.srcMacLo = 0;
+    } else {
+      msg.srcMacHi = macHiAt(d.buf, at);
+      msg.srcMacLo = macLoAt(d.buf, at);
+    }
+    msg.checksumOk = v.checksumValid();
+    msg.querySources = 0;
+    msg.recordCount = 0;
+    if (code === IgmpTypeCode.MembershipQuery) {
+      this.fillQuery(d);
+    } else {
+      const kind = (msg.kind = reportKind(code));
+      // v3 reports have no Group Address field; unknown types may be 4 bytes long.
+      msg.group = kind === MessageKind.V3_REPORT || kind === MessageKind.OTHER ? 0 : v.groupBits;
+      if (kind === MessageKind.V3_REPORT) this.fillV3(d);
+    }
     return msg;
   }
 
   /** A query without a decode error is v1, v2 or v3 with all its announced sources (the decoder checked). */
-  private fillQuery(d: FrameDecoder): IgmpRepr {
+  private fillQuery(d: FrameDecoder): void {
     const v = d.igmp;
-    const version = v.queryVersion as 1 | 2 | 3;
-    const igmp = version === 3 ? this.q3 : this.q12;
-    const code = v.maxRespCode;
-    igmp.version = version;
-    igmp.maxRespCode = code;
-    igmp.maxRespTime = decodeMaxRespCode(code, version);
-    igmp.group = this.texts.ipv4(v.groupBits);
-    igmp.checksum = v.checksum;
-    igmp.checksumOk = v.checksumValid();
-    if (version !== 3) return igmp;
-    const resv = v.resv;
-    if (resv !== 0) igmp.resv = resv;
-    else if (igmp.resv !== undefined) igmp.resv = undefined;
-    igmp.s = v.s;
-    igmp.qrv = v.qrv;
-    igmp.qqic = v.qqic;
-    igmp.qqi = decodeQqic(igmp.qqic);
-    const n = v.sourceCount;
-    if (n === 0) {
-      igmp.sources = NO_TEXTS;
-      return igmp;
+    const msg = this.msg;
+    const version = v.queryVersion;
+    msg.kind = MessageKind.QUERY;
+    msg.queryVersion = version;
+    msg.group = v.groupBits;
+    if (version !== 3) {
+      msg.suppress = false;
+      msg.qrv = 0;
+      msg.qqi = 0;
+      return;
     }
-    const sources = (igmp.sources = this.qSources);
-    for (let i = 0; i < n; i++) putText(sources, i, this.texts.ipv4(v.source(i)));
-    if (sources.length !== n) sources.length = n;
-    return igmp;
+    msg.suppress = v.s;
+    msg.qrv = v.qrv;
+    msg.qqi = decodeQqic(v.qqic);
+    const n = v.sourceCount;
+    msg.reserve(0, n);
+    const sources = msg.sources;
+    for (let i = 0; i < n; i++) sources[i] = v.sourceBits(i);
+    msg.querySources = n;
   }
 
   private fillV3(d: FrameDecoder): void {
     const v = d.igmp;
-    const igmp = this.v3;
-    igmp.maxRespCode = v.maxRespCode;
-    igmp.checksum = v.checksum;
-    igmp.checksumOk = v.checksumValid();
-    const reserved2 = v.reserved2;
-    if (reserved2 !== 0) igmp.reserved2 = reserved2;
-    else if (igmp.reserved2 !== undefined) igmp.reserved2 = undefined;
-    const records = igmp.records!;
-    const pool = this.pool;
+    const msg = this.msg;
     const rv = v.records;
-    const own = this.poolSources;
     let n = 0;
+    let at = 0;
     // The decoder walked these records without a fault (d.error is null), so every one is complete.
     for (let ok = v.firstRecord(rv); ok; ok = v.nextRecord(rv)) {
-      let rec = pool[n];
-      if (rec === undefined) {
-        rec = { type: 'unknown', typeCode: 0, group: '', sources: NO_TEXTS, auxLen: 0 };
-        pool.push(rec);
-        own.push([]);
-      }
-      const t = rv.recordType;
-      rec.type = recordTypeName(t);
-      rec.typeCode = t;
-      rec.group = this.texts.ipv4(rv.groupBits);
-      rec.auxLen = rv.auxDataLen;
       const ns = rv.numberOfSources;
-      if (ns === 0) {
-        rec.sources = NO_TEXTS;
-      } else {
-        const sources = (rec.sources = own[n]!);
-        for (let i = 0; i < ns; i++) putText(sources, i, this.texts.ipv4(rv.source(i)));
-        if (sources.length !== ns) sources.length = ns;
-      }
-      records[n++] = rec;
+      msg.reserve(n + 1, at + ns);
+      msg.recordType[n] = rv.recordType;
+      msg.recordGroup[n] = rv.groupBits;
+      msg.recordStart[n] = at;
+      msg.recordSources[n] = ns;
+      const sources = msg.sources;
+      for (let i = 0; i < ns; i++) sources[at + i] = rv.sourceBits(i);
+      at += ns;
+      n++;
     }
-    records.length = n;
-    if (n !== rv.count) igmp.numberOfGroupRecords = rv.count;
-    else if (igmp.numberOfGroupRecords !== undefined) igmp.numberOfGroupRecords = undefined;
+    msg.recordCount = n;
   }
 
-  private srcMac(d: FrameDecoder): string | null {
-    if (d.link === LinkKind.ETHERNET) return this.texts.macAt(d.buf, d.eth.srcOffset);
-    if (d.link === LinkKind.SLL && d.sll.addressLength === 6) return this.texts.macAt(d.buf, d.sll.addrOffset);
-    if (d.link === LinkKind.SLL2 && d.sll2.addressLength === 6) return this.texts.macAt(d.buf, d.sll2.addrOffset);
-    return null;
+  /** Where the frame's source MAC is, or -1 when its link type has none. */
+  private macOffset(d: FrameDecoder): number {
+    if (d.link === LinkKind.ETHERNET) return d.eth.srcOffset;
+    if (d.link === LinkKind.SLL && d.sll.addressLength === 6) return d.sll.addrOffset;
+    if (d.link === LinkKind.SLL2 && d.sll2.addressLength === 6) return d.sll2.addrOffset;
+    return -1;
   }
 }
 
@@ -258,7 +197,7 @@ export class MembershipObserver implements FrameObserver {
     }
     // No tsText: the table's clock is exact to the nanosecond here, so fmt() prints lastReport only when shown.
     this.messages.time[0] = time;
-    this.print(this.table.onMessage(this.messages.build(d, rec.ifaceName, n)));
+    this.print(this.table.onWire(this.messages.build(d, rec.ifaceName, n)));
     this.due = this.table.nextDeadline();
   }
 

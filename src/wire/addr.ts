@@ -67,6 +67,23 @@ export function parseMac(text: string): Uint8Array | null {
   return out;
 }
 
+/**
+ * A MAC as two numbers, the split hot paths use (both small integers for V8, never heap numbers): `hi` the first two
+ * bytes (0-0xffff), `lo` the last four as a signed 32-bit number.
+ */
+export function macHiAt(buf: Uint8Array, offset: number): number {
+  return (buf[offset]! << 8) | buf[offset + 1]!;
+}
+
+export function macLoAt(buf: Uint8Array, offset: number): number {
+  return readIpv4Bits(buf, offset + 2);
+}
+
+/** The colon form of a MAC given as macHiAt/macLoAt parts. */
+export function macPartsToString(hi: number, lo: number): string {
+  return `${HEX[(hi >>> 8) & 0xff]}:${HEX[hi & 0xff]}:${HEX[lo >>> 24]}:${HEX[(lo >>> 16) & 0xff]}:${HEX[(lo >>> 8) & 0xff]}:${HEX[lo & 0xff]}`;
+}
+
 export function writeMac(buf: Uint8Array, offset: number, text: string): void {
   const mac = parseMac(text);
   if (mac === null) throw new RangeError(`not a MAC address: ${JSON.stringify(text)}`);

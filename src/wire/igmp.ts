@@ -391,6 +391,10 @@ export class IgmpView {
   source(i: number): number {
     return readIpv4(this.buf, this.offset + F.sources + i * ADDR_LEN);
   }
+  /** Source Address i as a signed 32-bit number (see readIpv4Bits). */
+  sourceBits(i: number): number {
+    return readIpv4Bits(this.buf, this.offset + F.sources + i * ADDR_LEN);
+  }
 
   // v3 report
   get reserved2(): number {
@@ -502,6 +506,10 @@ export class GroupRecordView {
   /** Source Address i (0-based) as an unsigned 32-bit number; i < numberOfSources. */
   source(i: number): number {
     return readIpv4(this.buf, this.offset + R.sources + i * ADDR_LEN);
+  }
+  /** Source Address i as a signed 32-bit number (see readIpv4Bits). */
+  sourceBits(i: number): number {
+    return readIpv4Bits(this.buf, this.offset + R.sources + i * ADDR_LEN);
   }
   /** Offset in buf of the auxiliary data (auxDataLen * 4 bytes). */
   get auxDataOffset(): number {

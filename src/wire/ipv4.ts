@@ -180,6 +180,11 @@ export class Ipv4View {
     return readIpv4(this.buf, this.offset + F.src);
   }
 
+  /** Source address as a signed 32-bit number (see readIpv4Bits). */
+  get srcBits(): number {
+    return readIpv4Bits(this.buf, this.offset + F.src);
+  }
+
   /** Destination address as an unsigned 32-bit number. */
   get dst(): number {
     return readIpv4(this.buf, this.offset + F.dst);

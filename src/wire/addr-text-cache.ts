@@ -1,9 +1,10 @@
 /**
- * Address texts by value, for the replay hot path: a capture repeats a few hosts and groups millions of times, and
- * a cached string is both no garbage and a Map key whose hash V8 has already computed. Bounded: a map is cleared
- * when it reaches `limit` entries, so a capture of endless spoofed addresses stays small.
+ * Address texts by value, for paths that turn the same few addresses into text again and again (the membership
+ * table's events and snapshots: a capture repeats a few hosts and groups millions of times). A cached string is no
+ * garbage, and a Map key whose hash V8 has already computed. Bounded: a map is cleared when it reaches `limit`
+ * entries, so a capture of endless spoofed addresses stays small.
  */
-import { ipv4ToString, macToString, readIpv4Bits } from '../wire/addr.js';
+import { ipv4ToString, macPartsToString } from './addr.js';
 
 const DEFAULT_LIMIT = 4096;
 
@@ -22,20 +23,18 @@ export class AddrTextCache {
     if (known !== undefined) return known;
     if (this.quads.size >= this.limit) this.quads.clear();
     const s = ipv4ToString(bits >>> 0);
-    s.charCodeAt(0); // flatten (see macAt)
+    s.charCodeAt(0); // flattens the template literal's rope once, not per use
     this.quads.set(bits, s);
     return s;
   }
 
-  /** The lower-case colon form of the MAC at buf[at..at+6). */
-  macAt(buf: Uint8Array, at: number): string {
-    const hi = (buf[at]! << 8) | buf[at + 1]!;
-    const lo = readIpv4Bits(buf, at + 2);
+  /** The lower-case colon form of a MAC given as macHiAt/macLoAt parts. */
+  mac(hi: number, lo: number): string {
     const known = this.macs.get(lo);
     if (known !== undefined && known.hi === hi) return known.text;
     if (known === undefined && this.macs.size >= this.limit) this.macs.clear();
-    const text = macToString(buf, at);
-    text.charCodeAt(0); // flattens the template literal's rope once, not per use
+    const text = macPartsToString(hi, lo);
+    text.charCodeAt(0);
     this.macs.set(lo, new MacEntry(hi, text));
     return text;
   }

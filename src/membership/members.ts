@@ -1,0 +1,169 @@
+/**
+ * The hosts that reported one group, as a snooping switch tracks them: per host its address, MAC, version, last
+ * report and its own filter state (mode and source list, from its records).
+ *
+ * Struct of arrays: the numbers of all members in one flat array (STRIDE slots a member), the source lists and
+ * timestamp texts in parallel arrays made only when some member has one. Why not a Map of member objects: that
+ * layout made `replay --table` on the 1M-frame benchmark capture spend ~75 ms of its ~160 in member tracking,
+ * mostly cache misses on the map's entries and the objects behind them (line-level profile), and allocated a
+ * ~100-byte object per join. Here a lookup scans one contiguous array (a group has a few dozen members at most on
+ * a LAN) until INDEX_AT members, then goes through an index Map; removal moves the last member into the hole
+ * (members have no order: snapshots sort them).
+ *
+ * A member is identified by its IPv4 address; hosts reporting from 0.0.0.0 (allowed, RFC 3376 section 4.2.13)
+ * are told apart by their MAC.
+ */
+
+/** Slots of a member in `data` (its address is in `ips`, the array lookups scan). */
+const MAC_HI = 0;
+const MAC_LO = 1;
+const VERSION = 2;
+const MODE = 3;
+const LAST = 4;
+const STRIDE = 5;
+
+const INDEX_AT = 128;
+
+export class MemberList {
+  /** The members' addresses (small integers: a compact array to scan); slots past size are unused. */
+  private readonly ips: number[] = [];
+  /** STRIDE numbers a member; slots past size * STRIDE are unused. */
+  private readonly data: number[] = [];
+  /** Each member's source list (null: none), parallel to the members; null until one has a list. */
+  private lists: (number[] | null)[] | null = null;
+  /** Each member's last report time as text (undefined: format `last`); null until one has a text. */
+  private texts: (string | undefined)[] | null = null;
+  private n = 0;
+  /** Member key (see key()) -> position; built past INDEX_AT members. */
+  private index: Map<number, number> | null = null;
+
+  get size(): number {
+    return this.n;
+  }
+
+  /** The position of the member with this address (and MAC, for 0.0.0.0), or -1. */
+  find(ip: number, macHi: number, macLo: number): number {
+    if (this.index !== null) {
+      const i = this.index.get(key(ip, macHi, macLo));
+      return i === undefined ? -1 : i;
+    }
+    const ips = this.ips;
+    for (let i = 0; i < this.n; i++) {
+      if (ips[i] === ip && (ip !== 0 || this.macIs(i, macHi, macLo))) return i;
+    }
+    return -1;
+  }
+
+  add(ip: number, macHi: number, macLo: number, version: number, mode: number, last: number, list: number[] | null, text: string | undefined): void {
+    const i = this.n++;
+    const j = i * STRIDE;
+    const d = this.data;
+    if (i < this.ips.length) this.ips[i] = ip;
+    else this.ips.push(ip);
+    if (j < d.length) {
+      d[j + MAC_HI] = macHi;
+      d[j + MAC_LO] = macLo;
+      d[j + VERSION] = version;
+      d[j + MODE] = mode;
+      d[j + LAST] = last;
+    } else {
+      d.push(macHi, macLo, version, mode, last);
+    }
+    if (list !== null || this.lists !== null) this.setList(i, list);
+    if (text !== undefined || this.texts !== null) this.setText(i, text);
+    if (this.index !== null) this.index.set(key(ip, macHi, macLo), i);
+    else if (this.n > INDEX_AT) this.buildIndex();
+  }
+
+  /** Remove the member at i: the last one takes its place. */
+  remove(i: number): void {
+    const last = --this.n;
+    const d = this.data;
+    const index = this.index;
+    if (index !== null) index.delete(key(this.ips[i]!, d[i * STRIDE + MAC_HI]!, d[i * STRIDE + MAC_LO]!));
+    if (i !== last) {
+      const to = i * STRIDE;
+      const from = last * STRIDE;
+      this.ips[i] = this.ips[last]!;
+      for (let k = 0; k < STRIDE; k++) d[to + k] = d[from + k]!;
+      if (this.lists !== null) this.lists[i] = this.lists[last]!;
+      if (this.texts !== null) this.texts[i] = this.texts[last];
+      if (index !== null) index.set(key(this.ips[i]!, d[to + MAC_HI]!, d[to + MAC_LO]!), i);
+    }
+    if (this.lists !== null) this.lists[last] = null;
+    if (this.texts !== null) this.texts[last] = undefined;
+  }
+
+  /** A new report from the member at i. */
+  update(i: number, version: number, mode: number, last: number, list: number[] | null, text: string | undefined): void {
+    const j = i * STRIDE;
+    const d = this.data;
+    d[j + VERSION] = version;
+    d[j + MODE] = mode;
+    d[j + LAST] = last;
+    if (list !== null || this.lists !== null) this.setList(i, list);
+    if (text !== undefined || this.texts !== null) this.setText(i, text);
+  }
+
+  setMac(i: number, macHi: number, macLo: number): void {
+    // The index key of a member never changes with its MAC: only 0.0.0.0 members are keyed by MAC, and for them
+    // the MAC is what matched.
+    this.data[i * STRIDE + MAC_HI] = macHi;
+    this.data[i * STRIDE + MAC_LO] = macLo;
+  }
+
+  ip(i: number): number {
+    return this.ips[i]!;
+  }
+  macHi(i: number): number {
+    return this.data[i * STRIDE + MAC_HI]!;
+  }
+  macLo(i: number): number {
+    return this.data[i * STRIDE + MAC_LO]!;
+  }
+  version(i: number): number {
+    return this.data[i * STRIDE + VERSION]!;
+  }
+  mode(i: number): number {
+    return this.data[i * STRIDE + MODE]!;
+  }
+  last(i: number): number {
+    return this.data[i * STRIDE + LAST]!;
+  }
+  /** The member's own source list (edited in place by the table: no one else holds it), or null for {}. */
+  list(i: number): number[] | null {
+    return this.lists === null ? null : this.lists[i]!;
+  }
+  text(i: number): string | undefined {
+    return this.texts === null ? undefined : this.texts[i];
+  }
+
+  private setList(i: number, list: number[] | null): void {
+    const lists = (this.lists ??= []);
+    while (lists.length < i) lists.push(null);
+    if (i < lists.length) lists[i] = list;
+    else lists.push(list);
+  }
+
+  private setText(i: number, text: string | undefined): void {
+    const texts = (this.texts ??= []);
+    while (texts.length < i) texts.push(undefined);
+    if (i < texts.length) texts[i] = text;
+    else texts.push(text);
+  }
+
+  private buildIndex(): void {
+    const index = (this.index = new Map());
+    const d = this.data;
+    for (let i = 0; i < this.n; i++) index.set(key(this.ips[i]!, d[i * STRIDE + MAC_HI]!, d[i * STRIDE + MAC_LO]!), i);
+  }
+
+  private macIs(i: number, macHi: number, macLo: number): boolean {
+    return this.data[i * STRIDE + MAC_LO] === macLo && this.data[i * STRIDE + MAC_HI] === macHi;
+  }
+}
+
+/** The index key: the address, or for 0.0.0.0 a number above every signed 32-bit address made from the MAC. */
+function key(ip: number, macHi: number, macLo: number): number {
+  return ip !== 0 ? ip : 2 ** 32 + (macHi + 1) * 2 ** 32 + (macLo >>> 0);
+}

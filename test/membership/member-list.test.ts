@@ -1,0 +1,65 @@
+/**
+ * MemberList, the table's struct-of-arrays host list: lookups by address (by MAC for hosts reporting from 0.0.0.0),
+ * removal that moves the last member into the hole, and the index it switches to past 128 members, checked against
+ * a plain Map model through random operations.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { MemberList } from '../../src/membership/members.js';
+
+describe('MemberList', () => {
+  it('tells 0.0.0.0 hosts apart by MAC, others by address only', () => {
+    const l = new MemberList();
+    l.add(0, 0x0200, 1, 3, 0, 1.5, null, undefined);
+    l.add(0, 0x0200, 2, 3, 0, 2.5, [7], 'ts');
+    l.add(0x0a000001, 0x0200, 3, 2, 1, 3.5, null, undefined);
+    expect(l.find(0, 0x0200, 2)).toBe(1);
+    expect(l.find(0, 0x0200, 9)).toBe(-1);
+    expect(l.find(0x0a000001, -1, 0)).toBe(2); // a later report without a MAC is the same host
+    expect(l.list(1)).toEqual([7]);
+    expect(l.text(1)).toBe('ts');
+    expect(l.text(0)).toBeUndefined();
+    l.remove(0);
+    expect(l.size).toBe(2);
+    // The last member moved into slot 0 with all of its fields.
+    expect([l.ip(0), l.macLo(0), l.version(0), l.mode(0), l.last(0), l.list(0), l.text(0)]).toEqual([0x0a000001, 3, 2, 1, 3.5, null, undefined]);
+    expect(l.find(0, 0x0200, 2)).toBe(1);
+  });
+
+  it('agrees with a Map model through adds, updates and removals (past the index threshold)', () => {
+    const op = fc.record({ ip: fc.integer({ min: 0, max: 300 }), mac: fc.integer({ min: 0, max: 3 }), del: fc.boolean() });
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 800 }), (ops) => {
+        const l = new MemberList();
+        const model = new Map<string, number>();
+        let t = 0;
+        for (const { ip, mac, del } of ops) {
+          const key = ip === 0 ? `0/${mac}` : String(ip);
+          const i = l.find(ip, 0, mac);
+          expect(i >= 0).toBe(model.has(key));
+          t++;
+          if (i < 0) {
+            if (!del) {
+              l.add(ip, 0, mac, 3, 0, t, null, undefined);
+              model.set(key, t);
+            }
+          } else if (del) {
+            l.remove(i);
+            model.delete(key);
+          } else {
+            l.update(i, 2, 1, t, null, undefined);
+            model.set(key, t);
+          }
+        }
+        expect(l.size).toBe(model.size);
+        for (const [key, last] of model) {
+          const [ip, mac] = key.startsWith('0/') ? [0, Number(key.slice(2))] : [Number(key), 0];
+          const i = l.find(ip, 0, mac);
+          expect(i).toBeGreaterThanOrEqual(0);
+          expect(l.last(i)).toBe(last);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
