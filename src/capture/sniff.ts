@@ -308,7 +308,7 @@ export class SniffSession {
     if (this.table === null || !this.opts.table) return;
     const at = this.clock();
     this.printEvents(this.table.advance(at));
-    const snap = this.table.snapshot(at);
+    const snap = this.table.snapshot(at, { lastReport: this.opts.json });
     const out = this.io.out;
     const when = wallTime(this.io.now());
     if (this.opts.json) {

@@ -20,7 +20,9 @@ const MAC_LO = 1;
 const VERSION = 2;
 const MODE = 3;
 const LAST = 4;
-const STRIDE = 5;
+/** How many of the member's `lists` entry are its sources: the array keeps its capacity when the list empties. */
+const LIST_N = 5;
+const STRIDE = 6;
 
 const INDEX_AT = 128;
 
@@ -29,7 +31,10 @@ export class MemberList {
   private readonly ips: number[] = [];
   /** STRIDE numbers a member; slots past size * STRIDE are unused. */
   private readonly data: number[] = [];
-  /** Each member's source list (null: none), parallel to the members; null until one has a list. */
+  /**
+   * Each member's source list storage (null: never had one), parallel to the members; null until one has a list.
+   * A host's list empties and fills again all the time (IS_EX({}) then IS_IN(S)): the array is kept and reused.
+   */
   private lists: (number[] | null)[] | null = null;
   /** Each member's last report time as text (undefined: format `last`); null until one has a text. */
   private texts: (string | undefined)[] | null = null;
@@ -54,7 +59,8 @@ export class MemberList {
     return -1;
   }
 
-  add(ip: number, macHi: number, macLo: number, version: number, mode: number, last: number, list: number[] | null, text: string | undefined): void {
+  /** A new member; its source list is src[0..n), copied. */
+  add(ip: number, macHi: number, macLo: number, version: number, mode: number, last: number, src: readonly number[], n: number, text: string | undefined): void {
     const i = this.n++;
     const j = i * STRIDE;
     const d = this.data;
@@ -66,16 +72,18 @@ export class MemberList {
       d[j + VERSION] = version;
       d[j + MODE] = mode;
       d[j + LAST] = last;
+      d[j + LIST_N] = 0;
     } else {
-      d.push(macHi, macLo, version, mode, last);
+      d.push(macHi, macLo, version, mode, last, 0);
     }
-    if (list !== null || this.lists !== null) this.setList(i, list);
+    // lists[i] may hold the storage of a member removed before: reused (its count is 0).
+    if (n > 0) this.setSources(i, src, n);
     if (text !== undefined || this.texts !== null) this.setText(i, text);
     if (this.index !== null) this.index.set(key(ip, macHi, macLo), i);
     else if (this.n > INDEX_AT) this.buildIndex();
   }
 
-  /** Remove the member at i: the last one takes its place. */
+  /** Remove the member at i: the last one takes its place, and the removed one's list storage goes to the freed slot. */
   remove(i: number): void {
     const last = --this.n;
     const d = this.data;
@@ -86,22 +94,28 @@ export class MemberList {
       const from = last * STRIDE;
       this.ips[i] = this.ips[last]!;
       for (let k = 0; k < STRIDE; k++) d[to + k] = d[from + k]!;
-      if (this.lists !== null) this.lists[i] = this.lists[last]!;
-      if (this.texts !== null) this.texts[i] = this.texts[last];
+      // Slots past an array's end are null/undefined already: writing there would make the array holey.
+      const lists = this.lists;
+      if (lists !== null && i < lists.length) {
+        const freed = lists[i]!;
+        lists[i] = last < lists.length ? lists[last]! : null;
+        if (last < lists.length) lists[last] = freed;
+      }
+      const texts = this.texts;
+      if (texts !== null && i < texts.length) texts[i] = last < texts.length ? texts[last] : undefined;
       if (index !== null) index.set(key(this.ips[i]!, d[to + MAC_HI]!, d[to + MAC_LO]!), i);
     }
-    if (this.lists !== null) this.lists[last] = null;
-    if (this.texts !== null) this.texts[last] = undefined;
+    if (this.texts !== null && last < this.texts.length) this.texts[last] = undefined;
   }
 
-  /** A new report from the member at i. */
-  update(i: number, version: number, mode: number, last: number, list: number[] | null, text: string | undefined): void {
+  /** A new report from the member at i; its source list becomes src[0..n), copied. */
+  update(i: number, version: number, mode: number, last: number, src: readonly number[], n: number, text: string | undefined): void {
     const j = i * STRIDE;
     const d = this.data;
     d[j + VERSION] = version;
     d[j + MODE] = mode;
     d[j + LAST] = last;
-    if (list !== null || this.lists !== null) this.setList(i, list);
+    if (n > 0 || d[j + LIST_N] !== 0) this.setSources(i, src, n);
     if (text !== undefined || this.texts !== null) this.setText(i, text);
   }
 
@@ -130,19 +144,27 @@ export class MemberList {
   last(i: number): number {
     return this.data[i * STRIDE + LAST]!;
   }
-  /** The member's own source list (edited in place by the table: no one else holds it), or null for {}. */
-  list(i: number): number[] | null {
-    return this.lists === null ? null : this.lists[i]!;
+  /** The member's sources are list(i)[0..listCount(i)); list(i) is null when it never had any. */
+  list(i: number): readonly number[] | null {
+    return this.lists === null || i >= this.lists.length ? null : this.lists[i]!;
+  }
+  listCount(i: number): number {
+    return this.data[i * STRIDE + LIST_N]!;
   }
   text(i: number): string | undefined {
     return this.texts === null ? undefined : this.texts[i];
   }
 
-  private setList(i: number, list: number[] | null): void {
+  private setSources(i: number, src: readonly number[], n: number): void {
     const lists = (this.lists ??= []);
-    while (lists.length < i) lists.push(null);
-    if (i < lists.length) lists[i] = list;
-    else lists.push(list);
+    while (lists.length <= i) lists.push(null);
+    let own = lists[i]!;
+    if (own === null && n > 0) own = lists[i] = [];
+    for (let k = 0; k < n; k++) {
+      if (k < own!.length) own![k] = src[k]!;
+      else own!.push(src[k]!);
+    }
+    this.data[i * STRIDE + LIST_N] = n;
   }
 
   private setText(i: number, text: string | undefined): void {
