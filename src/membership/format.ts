@@ -17,11 +17,18 @@ const QUERIER_HEADER = ['IFACE', 'VLAN', 'QUERIER', 'VERSION', 'QRV', 'QQI'] as 
  * compatibility version), then the elected queriers. Ends with a newline.
  */
 export function formatTable(snap: TableSnapshot): string {
+  return `${formatTableLines(snap).join('\n')}\n`;
+}
+
+/** formatTable's lines, without the final newline (a big table need not be joined only to be split again). */
+export function formatTableLines(snap: TableSnapshot): string[] {
   const out: string[] = [];
   if (snap.groups.length === 0) {
     out.push('no groups');
   } else {
-    out.push(...alignRows([[...GROUP_HEADER], ...snap.groups.map(groupRow)]));
+    const rows: string[][] = [[...GROUP_HEADER]];
+    for (const g of snap.groups) rows.push(groupRow(g));
+    alignRows(rows, out);
   }
   out.push('');
   if (snap.queriers.length === 0) {
@@ -35,9 +42,9 @@ export function formatTable(snap: TableSnapshot): string {
       q.qrv === null ? '-' : String(q.qrv),
       q.qqi === null ? '-' : `${q.qqi}s`,
     ]);
-    out.push(...alignRows([[...QUERIER_HEADER], ...rows]));
+    alignRows([[...QUERIER_HEADER], ...rows], out);
   }
-  return `${out.join('\n')}\n`;
+  return out;
 }
 
 function groupRow(g: SnapshotGroup): string[] {
@@ -64,10 +71,20 @@ function groupRow(g: SnapshotGroup): string[] {
   ];
 }
 
-function alignRows(rows: string[][]): string[] {
+/** Each row's cells padded to their column's width (the last cell not), two spaces apart, into `out`. */
+function alignRows(rows: string[][], out: string[]): void {
   const widths: number[] = [];
-  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd());
+  for (const r of rows) {
+    for (let i = 0; i < r.length; i++) if (!(r[i]!.length <= (widths[i] ?? -1))) widths[i] = r[i]!.length;
+  }
+  for (const r of rows) {
+    let line = '';
+    for (let i = 0; i < r.length; i++) {
+      if (i > 0) line += '  ';
+      line += i === r.length - 1 ? r[i]! : r[i]!.padEnd(widths[i]!);
+    }
+    out.push(line.trimEnd());
+  }
 }
 
 function secs(s: number): string {

@@ -9,7 +9,7 @@ import { LinkKind } from '../decode/frame.js';
 import { ipv4ToString, macHiAt, macLoAt, macToString } from '../wire/addr.js';
 import { IgmpTypeCode, decodeQqic, parseIgmp } from '../wire/igmp.js';
 import { MessageKind, WireMessageBuffer, reportKind, type WireMessage } from '../membership/message.js';
-import { MembershipTable, formatTable, type MembershipEvent, type MembershipMessage, type TimerOptions } from '../membership/index.js';
+import { MembershipTable, formatTableLines, type MembershipEvent, type MembershipMessage, type TimerOptions } from '../membership/index.js';
 import type { LineSink } from '../format/sink.js';
 import type { FrameObserver } from './replay.js';
 
@@ -212,7 +212,8 @@ export class MembershipObserver implements FrameObserver {
     else {
       if (this.opts.events) this.out.line('');
       this.out.line(`membership at ${this.clock.text(at)}`);
-      for (const l of formatTable(snap).split('\n')) this.out.line(l);
+      for (const l of formatTableLines(snap)) this.out.line(l);
+      this.out.line('');
     }
   }
 
