@@ -46,7 +46,7 @@ import { TableClock } from '../format/table-clock.js';
 import type { CaptureRecord } from '../pcap/reader.js';
 import { formatTimestamp } from '../pcap/timestamp.js';
 import { LinkType } from '../pcap/constants.js';
-import { membershipMessage } from '../replay/membership.js';
+import { ReusedMessageBuilder } from '../replay/membership.js';
 import { MembershipTable, formatTable, type MembershipEvent, type TimerOptions } from '../membership/index.js';
 import { interfaceState } from './interfaces.js';
 import { LiveCapture, type CaptureOptions } from './live.js';
@@ -227,6 +227,7 @@ export class SniffSession {
   private readonly igmpCounts = new Float64Array(256 * 4);
   private readonly printLines: boolean;
   private readonly table: MembershipTable | null;
+  private readonly messages = new ReusedMessageBuilder();
   private readonly iface: string;
   private outPending = false;
   /** The terminal table has been drawn once (the first draw clears the screen). */
@@ -280,8 +281,9 @@ export class SniffSession {
     if (this.table !== null && d.hasIgmp && d.error === null) {
       const times = this.times;
       if (times.base === null) times.base = f.tsSec;
-      const time = f.tsSec - times.base + f.tsNsec * 1e-9;
-      this.printEvents(this.table.onMessage(membershipMessage(d, time, this.iface, n)));
+      // The same numeric message as replay's, from the views: no repr or strings per frame.
+      this.messages.time[0] = f.tsSec - times.base + f.tsNsec * 1e-9;
+      this.printEvents(this.table.onWire(this.messages.build(d, this.iface, n)));
     }
     if (this.printLines) {
       const fj = buildFrameJson(d, { n, ts: formatTimestamp(f.tsSec, f.tsNsec, this.src.tsDigits), len: f.wirelen, iface: this.iface });
