@@ -725,9 +725,6 @@ export class MembershipTable {
     const ip = msg.srcIp;
     const members = g.members;
     const i = members === null ? -1 : members.find(ip, msg.srcMacHi, msg.srcMacLo);
-    const own = i < 0 ? null : members!.list(i);
-    const ownN = i < 0 ? 0 : members!.listCount(i);
-    const wasInclude = i < 0 || members!.mode(i) === INCLUDE;
     let mode: Mode;
     let n: number;
     switch (type) {
@@ -742,13 +739,15 @@ export class MembershipTable {
         n = this.hostSet();
         break;
       case ALLOW:
+      case BLOCK: {
+        // Only these read the host's previous list (the others replace it).
+        const own = i < 0 ? null : members!.list(i);
+        const ownN = i < 0 ? 0 : members!.listCount(i);
+        const wasInclude = i < 0 || members!.mode(i) === INCLUDE;
         mode = wasInclude ? INCLUDE : EXCLUDE;
-        n = wasInclude ? this.hostUnion(own, ownN) : this.hostMinus(own, ownN);
+        n = (type === ALLOW) === wasInclude ? this.hostUnion(own, ownN) : this.hostMinus(own, ownN);
         break;
-      case BLOCK:
-        mode = wasInclude ? INCLUDE : EXCLUDE;
-        n = wasInclude ? this.hostMinus(own, ownN) : this.hostUnion(own, ownN);
-        break;
+      }
       default:
         return;
     }
