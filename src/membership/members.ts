@@ -2,13 +2,13 @@
  * The hosts that reported one group, as a snooping switch tracks them: per host its address, MAC, version, last
  * report and its own filter state (mode and source list, from its records).
  *
- * Struct of arrays: the numbers of all members in one flat array (STRIDE slots a member), the source lists and
- * timestamp texts in parallel arrays made only when some member has one. Why not a Map of member objects: that
- * layout made `replay --table` on the 1M-frame benchmark capture spend ~75 ms of its ~160 in member tracking,
- * mostly cache misses on the map's entries and the objects behind them (line-level profile), and allocated a
- * ~100-byte object per join. Here a lookup scans one contiguous array (a group has a few dozen members at most on
- * a LAN) until INDEX_AT members, then goes through an index Map; removal moves the last member into the hole
- * (members have no order: snapshots sort them).
+ * Struct of arrays: the members' addresses in one compact array, their other numbers in one flat array (STRIDE
+ * slots a member), the source lists and timestamp texts in parallel arrays made only when some member has one.
+ * Why not a Map of member objects: that layout made `replay --table` on the 1M-frame benchmark capture spend ~75 ms
+ * of its ~160 in member tracking, most of it (line-level profile) on the map lookup and the first load from the
+ * member object behind it, and allocated a ~100-byte object per join. Here a lookup scans the address array (a
+ * group has a few dozen members at most on a LAN) until INDEX_AT members, then goes through an index Map; removal
+ * moves the last member into the hole (members have no order: snapshots sort them).
  *
  * A member is identified by its IPv4 address; hosts reporting from 0.0.0.0 (allowed, RFC 3376 section 4.2.13)
  * are told apart by their MAC.

@@ -1,10 +1,10 @@
 /**
  * The table's own input: one IGMP message with every address as a number, as the wire has it. The replay hot path
- * fills one reused WireMessageBuffer straight from the decoder's views (src/replay/membership.ts), so a message
- * costs no text and no object; MembershipMessage (the reprs' text form, used by sniff, the querier and library
+ * (replay and sniff) fills one reused WireMessageBuffer straight from the decoder's views (src/replay/membership.ts),
+ * so a message costs no text and no object; MembershipMessage (the reprs' text form, used by the querier and library
  * users) is converted by `fromRepr`. Why numbers: keyed by text, `replay --table` on the 1M-frame benchmark capture
- * spent half its time in string-keyed Map lookups and the member objects they lead to (cache misses, measured with
- * line-level profiles), and the text itself (~50 ms) is needed only for events and snapshots.
+ * spent half its time in string-keyed Map lookups and the member objects they lead to (line-level profiles), and
+ * the text itself (~50 ms) is needed only for events and snapshots.
  *
  * Addresses are signed 32-bit numbers (`addr | 0`: small integers for V8, never heap numbers); a MAC is two of
  * them (macHiAt/macLoAt in ../wire/addr.ts).
