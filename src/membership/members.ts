@@ -126,6 +126,10 @@ export class MemberList {
     this.data[i * STRIDE + MAC_LO] = macLo;
   }
 
+  /** The members' addresses: entries 0..size-1 (read-only to callers). */
+  addresses(): readonly number[] {
+    return this.ips;
+  }
   ip(i: number): number {
     return this.ips[i]!;
   }

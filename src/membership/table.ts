@@ -1044,13 +1044,26 @@ export class MembershipTable {
     return out ?? EMPTY_EVENTS;
   }
 
+  /**
+   * Positions 0..n-1 of `addrs` (distinct signed 32-bit addresses, n <= MAX_SORT_POSITION) in address order, in the
+   * sort scratch: valid until the next call.
+   */
+  private addressOrder(addrs: readonly number[], n: number): Float64Array {
+    if (this.sortKeys.length < n) this.sortKeys = new Float64Array(n * 2);
+    const keys = this.sortKeys.subarray(0, n);
+    for (let i = 0; i < n; i++) keys[i] = (addrs[i]! >>> 0) * SORT_POSITIONS + i;
+    keys.sort();
+    for (let k = 0; k < n; k++) keys[k] = keys[k]! % SORT_POSITIONS;
+    return keys;
+  }
+
   private groupSnapshot(g: Group, at: number, lastReport: boolean): SnapshotGroup {
     const sources: SnapshotSource[] = [];
     const requested: SnapshotRequested[] = [];
     let maxSource = 0;
     const src = g.sources;
     if (src !== null) {
-      const order = sortedPositions(src.keys, src.size, this.sortKeys);
+      const order = this.addressOrder(src.keys, src.size);
       for (let k = 0; k < order.length; k++) {
         const i = order[k]!;
         const addr = this.texts.ipv4(src.keys[i]!);
@@ -1080,11 +1093,7 @@ export class MembershipTable {
         byKey.sort((a, b) => (ms.ip(a) >>> 0) - (ms.ip(b) >>> 0) || ms.macHi(a) - ms.macHi(b) || (ms.macLo(a) >>> 0) - (ms.macLo(b) >>> 0));
         order = byKey;
       } else {
-        // Addresses are distinct here: a native numeric sort of address-and-position keys, no comparator calls.
-        const keys = this.sortKeys.length >= n ? this.sortKeys.subarray(0, n) : (this.sortKeys = new Float64Array(n * 2)).subarray(0, n);
-        for (let i = 0; i < n; i++) keys[i] = (ms.ip(i) >>> 0) * SORT_POSITIONS + i;
-        keys.sort();
-        order = positions(keys);
+        order = this.addressOrder(ms.addresses(), n); // addresses are distinct here
       }
       for (let k = 0; k < n; k++) {
         const i = order[k]!;
@@ -1144,19 +1153,7 @@ function byGroup(a: Group, b: Group): number {
 const SORT_POSITIONS = 2 ** 20;
 const MAX_SORT_POSITION = SORT_POSITIONS - 1;
 
-/** The positions held in sorted keys (see SORT_POSITIONS), in place. */
-function positions(keys: Float64Array): Float64Array {
-  for (let k = 0; k < keys.length; k++) keys[k] = keys[k]! % SORT_POSITIONS;
-  return keys;
-}
 
-/** Positions 0..n-1 of `addrs` (distinct signed 32-bit addresses; n <= MAX_SOURCES) in address order. */
-function sortedPositions(addrs: readonly number[], n: number, scratch: Float64Array): ArrayLike<number> {
-  const keys = scratch.length >= n ? scratch.subarray(0, n) : new Float64Array(n);
-  for (let i = 0; i < n; i++) keys[i] = (addrs[i]! >>> 0) * SORT_POSITIONS + i;
-  keys.sort();
-  return positions(keys);
-}
 
 /** Within 10% (at least 1 s) of the expected interval. */
 function near(seen: number, expected: number): boolean {
