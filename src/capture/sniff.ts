@@ -47,7 +47,7 @@ import type { CaptureRecord } from '../pcap/reader.js';
 import { formatTimestamp } from '../pcap/timestamp.js';
 import { LinkType } from '../pcap/constants.js';
 import { ReusedMessageBuilder } from '../replay/membership.js';
-import { MembershipTable, formatTable, type MembershipEvent, type TimerOptions } from '../membership/index.js';
+import { MembershipTable, formatRowsLines, type MembershipEvent, type TimerOptions } from '../membership/index.js';
 import { interfaceState } from './interfaces.js';
 import { LiveCapture, type CaptureOptions } from './live.js';
 import type { NativeStats } from './native.js';
@@ -310,21 +310,25 @@ export class SniffSession {
     if (this.table === null || !this.opts.table) return;
     const at = this.clock();
     this.printEvents(this.table.advance(at));
-    const snap = this.table.snapshot(at, { lastReport: this.opts.json });
     const out = this.io.out;
     const when = wallTime(this.io.now());
     if (this.opts.json) {
-      out.line(JSON.stringify({ ts: when, ...snap }));
-    } else if (this.io.tty) {
+      out.line(JSON.stringify({ ts: when, ...this.table.snapshot(at) }));
+      out.flush();
+      return;
+    }
+    const table = formatRowsLines(this.table.tableRows(at));
+    if (this.io.tty) {
       // Like top: cursor home, each line cleared to its end, the rest of the screen cleared.
       const st = this.src.stats();
       const head = `mcast sniff on ${this.iface}: ${this.frames} frames${st !== null ? `, ${st.drop} dropped by the kernel` : ''}${final ? '' : '  (Ctrl-C to stop)'}`;
-      const lines = [head, `membership at ${when}`, '', ...formatTable(snap).trimEnd().split('\n')];
+      const lines = [head, `membership at ${when}`, '', ...table];
       out.line(`${this.drawn ? '' : '\x1b[2J'}\x1b[H${lines.join('\x1b[K\n')}\x1b[K\x1b[J`);
       this.drawn = true;
     } else {
       out.line(`membership at ${when}`);
-      for (const l of formatTable(snap).split('\n')) out.line(l);
+      for (const l of table) out.line(l);
+      out.line('');
     }
     out.flush();
   }

@@ -2,7 +2,7 @@
  * Text forms of the membership table and its events, for `replay --table`, `replay --events`, `sniff --table` and
  * `mcast querier`. The JSON forms are the snapshot and event objects themselves (JSON.stringify).
  */
-import type { MembershipEvent, SnapshotGroup, TableSnapshot } from './types.js';
+import type { MembershipEvent, TableRowGroup, TableRows, TableSnapshot } from './types.js';
 
 export interface FormatOptions {
   /** Event time to text (default: seconds with 6 decimals). */
@@ -22,6 +22,14 @@ export function formatTable(snap: TableSnapshot): string {
 
 /** formatTable's lines, without the final newline (a big table need not be joined only to be split again). */
 export function formatTableLines(snap: TableSnapshot): string[] {
+  return formatRowsLines({
+    groups: snap.groups.map(({ members, ...g }) => ({ ...g, memberIps: members.map((m) => m.ip) })),
+    queriers: snap.queriers,
+  });
+}
+
+/** The same lines from the table's rows (MembershipTable.tableRows), which skip what the text does not show. */
+export function formatRowsLines(snap: TableRows): string[] {
   const out: string[] = [];
   if (snap.groups.length === 0) {
     out.push('no groups');
@@ -47,7 +55,7 @@ export function formatTableLines(snap: TableSnapshot): string[] {
   return out;
 }
 
-function groupRow(g: SnapshotGroup): string[] {
+function groupRow(g: TableRowGroup): string[] {
   let sources: string;
   if (g.mode === 'include') {
     sources = g.sources.map((s) => `${s.addr} (${secs(s.expiresIn ?? 0)})`).join(', ');
@@ -58,7 +66,7 @@ function groupRow(g: SnapshotGroup): string[] {
       sources += `; requested ${g.requested.map((s) => `${s.addr} (${secs(s.expiresIn)})`).join(', ')}`;
     }
   }
-  const members = g.members.length === 0 ? '-' : g.members.map((m) => m.ip).join(', ');
+  const members = g.memberIps.length === 0 ? '-' : g.memberIps.join(', ');
   return [
     g.iface ?? '-',
     g.vlan === null ? '-' : String(g.vlan),
@@ -83,7 +91,8 @@ function alignRows(rows: string[][], out: string[]): void {
       if (i > 0) line += '  ';
       line += i === r.length - 1 ? r[i]! : r[i]!.padEnd(widths[i]!);
     }
-    out.push(line.trimEnd());
+    // Trim only when there is something to trim: trimEnd copies the whole line.
+    out.push(line.length > 0 && /\s/.test(line[line.length - 1]!) ? line.trimEnd() : line);
   }
 }
 

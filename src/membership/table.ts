@@ -54,6 +54,8 @@ import type {
   SnapshotRequested,
   SnapshotSource,
   SourceList,
+  TableRowGroup,
+  TableRows,
   TableSnapshot,
   TimerOptions,
   TimerParams,
@@ -195,6 +197,7 @@ export class MembershipTable {
   private bLarge = false;
   /** Scratch for snapshot sorting (grown on demand). */
   private sortKeys = new Float64Array(64);
+  private readonly sortIps: number[] = [];
   /** A host's new source list, hs[0..n), before MemberList copies it into the member's own (reused). */
   private readonly hs: number[] = [];
   private created = false;
@@ -277,25 +280,49 @@ export class MembershipTable {
   /**
    * The table at `time` (default: the table's clock), in the `replay --table --json` shape, sorted by interface,
    * VLAN and group. Runs the timers up to `time` first and drops the events that makes: call `advance(time)` before
-   * when they are wanted. `lastReport: false` leaves the members' lastReport empty, for the text table, which does
-   * not show it (formatting ~17k times was a quarter of the snapshot on the benchmark capture).
+   * when they are wanted. The text table needs less: see tableRows.
    */
-  snapshot(time: number = this.clock, opts: { lastReport?: boolean } = {}): TableSnapshot {
-    const lastReport = opts.lastReport !== false;
+  snapshot(time: number = this.clock): TableSnapshot {
+    const groups: SnapshotGroup[] = [];
+    const queriers = this.walk(time, (g, at) => groups.push(this.groupSnapshot(g, at)));
+    return { groups, queriers };
+  }
+
+  /**
+   * What the text table shows at `time` (formatTableLines of the snapshot gives the same text): the snapshot with
+   * only the members' addresses, so no member objects, MAC or time texts are made for a table that shows none.
+   */
+  tableRows(time: number = this.clock): TableRows {
+    const groups: TableRowGroup[] = [];
+    const queriers = this.walk(time, (g, at) => {
+      const sources: SnapshotSource[] = [];
+      const requested: SnapshotRequested[] = [];
+      const maxSource = this.sourceRows(g, at, sources, requested);
+      const memberIps: string[] = [];
+      const ms = g.members;
+      if (ms !== null && ms.size > 0) {
+        const order = this.memberOrder(ms);
+        for (let k = 0; k < order.length; k++) memberIps.push(this.texts.ipv4(ms.ip(order[k]!)));
+      }
+      groups.push({ ...this.groupHead(g, at, maxSource), sources, requested, memberIps });
+    });
+    return { groups, queriers };
+  }
+
+  /** Run the timers up to `time`, then each group in interface, VLAN and group order; returns the elected queriers. */
+  private walk(time: number, visit: (g: Group, at: number) => void): SnapshotQuerier[] {
     if (time > this.clock) this.advance(time);
     const at = Math.max(time, this.clock);
-    const groups: SnapshotGroup[] = [];
     const queriers: SnapshotQuerier[] = [];
     const links = [...this.links.values()].sort(compareLinks);
     for (const link of links) {
-      const rows = [...link.groups.values()].sort(byGroup);
-      for (const g of rows) groups.push(this.groupSnapshot(g, at, lastReport));
+      for (const g of this.groupOrder(link)) visit(g, at);
       const q = link.elected;
       if (q !== null) {
         queriers.push({ iface: link.iface, vlan: link.vlan, ip: q.ip, version: q.version, qrv: q.qrv, qqi: q.qqi });
       }
     }
-    return { groups, queriers };
+    return queriers;
   }
 
   /** The elected querier of a link, or null. */
@@ -718,36 +745,36 @@ export class MembershipTable {
 
   // -------------------------------------------------------------------------------------------------------------
   // Hosts (snooping view). A host's own state after its record (the RFC 3376 section 3.2 rules, from the host's
-  // side): IS_IN/TO_IN -> INCLUDE(B), IS_EX/TO_EX -> EXCLUDE(B); ALLOW adds B to an include list or takes it from
-  // an exclude list, BLOCK the reverse. The lists are the member's own, edited in place (null stands for {}).
+  // side): IS_IN/TO_IN -> INCLUDE(B), IS_EX/TO_EX -> EXCLUDE(B); ALLOW adds B to an include list, BLOCK takes it
+  // away (and the reverse on an exclude list). Only include lists are kept, in the member's own storage: they decide
+  // whether a BLOCK leaves the host with nothing, while a host in EXCLUDE mode is a member whatever it excludes and
+  // its next IS_IN/TO_IN replaces the list (and no output shows a host's list).
 
   private trackHost(g: Group, msg: WireMessage, type: number, version: IgmpVersion): void {
     const ip = msg.srcIp;
     const members = g.members;
     const i = members === null ? -1 : members.find(ip, msg.srcMacHi, msg.srcMacLo);
-    let mode: Mode;
-    let n: number;
+    let mode: Mode = INCLUDE;
+    let n = 0;
     switch (type) {
       case IS_IN:
       case TO_IN:
-        mode = INCLUDE;
         n = this.hostSet();
         break;
       case IS_EX:
       case TO_EX:
         mode = EXCLUDE;
-        n = this.hostSet();
         break;
       case ALLOW:
-      case BLOCK: {
-        // Only these read the host's previous list (the others replace it).
-        const own = i < 0 ? null : members!.list(i);
-        const ownN = i < 0 ? 0 : members!.listCount(i);
-        const wasInclude = i < 0 || members!.mode(i) === INCLUDE;
-        mode = wasInclude ? INCLUDE : EXCLUDE;
-        n = (type === ALLOW) === wasInclude ? this.hostUnion(own, ownN) : this.hostMinus(own, ownN);
+      case BLOCK:
+        if (i >= 0 && members!.mode(i) === EXCLUDE) {
+          mode = EXCLUDE;
+        } else {
+          const own = i < 0 ? null : members!.list(i);
+          const ownN = i < 0 ? 0 : members!.listCount(i);
+          n = type === ALLOW ? this.hostUnion(own, ownN) : this.hostMinus(own, ownN);
+        }
         break;
-      }
       default:
         return;
     }
@@ -1057,66 +1084,89 @@ export class MembershipTable {
     return keys;
   }
 
-  private groupSnapshot(g: Group, at: number, lastReport: boolean): SnapshotGroup {
-    const sources: SnapshotSource[] = [];
-    const requested: SnapshotRequested[] = [];
+  /** The link's groups in address order. */
+  private groupOrder(link: Link): Group[] {
+    const all = [...link.groups.values()];
+    if (all.length > MAX_SORT_POSITION) return all.sort(byGroup);
+    const nums = this.sortIps;
+    nums.length = 0;
+    for (const g of all) nums.push(g.num);
+    const order = this.addressOrder(nums, all.length);
+    const out: Group[] = [];
+    for (let k = 0; k < order.length; k++) out.push(all[order[k]!]!);
+    return out;
+  }
+
+  /** The group's source records into `sources` and `requested`, as the snapshot shows them; returns the largest INCLUDE timer. */
+  private sourceRows(g: Group, at: number, sources: SnapshotSource[], requested: SnapshotRequested[]): number {
     let maxSource = 0;
     const src = g.sources;
-    if (src !== null) {
-      const order = this.addressOrder(src.keys, src.size);
-      for (let k = 0; k < order.length; k++) {
-        const i = order[k]!;
-        const addr = this.texts.ipv4(src.keys[i]!);
-        const d = src.times[i]!;
-        const left = d === ZERO ? 0 : Math.max(0, d - at);
-        if (g.mode === INCLUDE) {
-          sources.push({ addr, expiresIn: roundSeconds(left) });
-          if (left > maxSource) maxSource = left;
-        } else if (d === ZERO || d <= at) {
-          sources.push({ addr });
-        } else {
-          requested.push({ addr, expiresIn: roundSeconds(left) });
-        }
-      }
-    }
-    const members: SnapshotMember[] = [];
-    const ms = g.members;
-    if (ms !== null && ms.size > 0) {
-      const n = ms.size;
-      let order: ArrayLike<number>;
-      let anonymous = false;
-      for (let i = 0; i < n && !anonymous; i++) anonymous = ms.ip(i) === 0;
-      if (anonymous || n > MAX_SORT_POSITION) {
-        // By address, then MAC (none first): the colon form's text order is the number order.
-        const byKey: number[] = [];
-        for (let i = 0; i < n; i++) byKey.push(i);
-        byKey.sort((a, b) => (ms.ip(a) >>> 0) - (ms.ip(b) >>> 0) || ms.macHi(a) - ms.macHi(b) || (ms.macLo(a) >>> 0) - (ms.macLo(b) >>> 0));
-        order = byKey;
+    if (src === null) return maxSource;
+    const order = this.addressOrder(src.keys, src.size);
+    for (let k = 0; k < order.length; k++) {
+      const i = order[k]!;
+      const addr = this.texts.ipv4(src.keys[i]!);
+      const d = src.times[i]!;
+      const left = d === ZERO ? 0 : Math.max(0, d - at);
+      if (g.mode === INCLUDE) {
+        sources.push({ addr, expiresIn: roundSeconds(left) });
+        if (left > maxSource) maxSource = left;
+      } else if (d === ZERO || d <= at) {
+        sources.push({ addr });
       } else {
-        order = this.addressOrder(ms.addresses(), n); // addresses are distinct here
-      }
-      for (let k = 0; k < n; k++) {
-        const i = order[k]!;
-        members.push({
-          ip: this.texts.ipv4(ms.ip(i)),
-          mac: this.macText(ms.macHi(i), ms.macLo(i)),
-          version: ms.version(i) as IgmpVersion,
-          lastReport: lastReport ? (ms.text(i) ?? this.formatTime(ms.last(i))) : '',
-        });
+        requested.push({ addr, expiresIn: roundSeconds(left) });
       }
     }
+    return maxSource;
+  }
+
+  /** The positions of the members in address order (then MAC, for 0.0.0.0 hosts): valid until the next sort. */
+  private memberOrder(ms: MemberList): ArrayLike<number> {
+    const n = ms.size;
+    let anonymous = false;
+    for (let i = 0; i < n && !anonymous; i++) anonymous = ms.ip(i) === 0;
+    if (anonymous || n > MAX_SORT_POSITION) {
+      // By address, then MAC (none first): the colon form's text order is the number order.
+      const byKey: number[] = [];
+      for (let i = 0; i < n; i++) byKey.push(i);
+      return byKey.sort((a, b) => (ms.ip(a) >>> 0) - (ms.ip(b) >>> 0) || ms.macHi(a) - ms.macHi(b) || (ms.macLo(a) >>> 0) - (ms.macLo(b) >>> 0));
+    }
+    return this.addressOrder(ms.addresses(), n); // addresses are distinct here
+  }
+
+  private groupHead(g: Group, at: number, maxSource: number): Omit<SnapshotGroup, 'sources' | 'requested' | 'members'> {
     const expiresIn = g.mode === EXCLUDE ? Math.max(0, g.timer - at) : maxSource;
     return {
       iface: g.link.iface,
       vlan: g.link.vlan,
       group: g.addr,
       mode: g.mode === INCLUDE ? 'include' : 'exclude',
-      sources,
-      requested,
-      members,
       expiresIn: roundSeconds(expiresIn),
       compat: g.compat,
     };
+  }
+
+  private groupSnapshot(g: Group, at: number): SnapshotGroup {
+    const sources: SnapshotSource[] = [];
+    const requested: SnapshotRequested[] = [];
+    const maxSource = this.sourceRows(g, at, sources, requested);
+    const members: SnapshotMember[] = [];
+    const ms = g.members;
+    if (ms !== null && ms.size > 0) {
+      const order = this.memberOrder(ms);
+      for (let k = 0; k < order.length; k++) {
+        const i = order[k]!;
+        members.push({
+          ip: this.texts.ipv4(ms.ip(i)),
+          mac: this.macText(ms.macHi(i), ms.macLo(i)),
+          version: ms.version(i) as IgmpVersion,
+          lastReport: ms.text(i) ?? this.formatTime(ms.last(i)),
+        });
+      }
+    }
+    const head = this.groupHead(g, at, maxSource);
+    // The key order of the JSON document.
+    return { iface: head.iface, vlan: head.vlan, group: head.group, mode: head.mode, sources, requested, members, expiresIn: head.expiresIn, compat: head.compat };
   }
 }
 

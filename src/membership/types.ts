@@ -257,6 +257,17 @@ export interface SnapshotQuerier {
   qqi: number | null;
 }
 
+/** A group as the text table shows it: the snapshot's group with its members' addresses only (in order). */
+export interface TableRowGroup extends Omit<SnapshotGroup, 'members'> {
+  memberIps: string[];
+}
+
+/** What the text table shows (MembershipTable.tableRows): the snapshot without the members' details. */
+export interface TableRows {
+  groups: TableRowGroup[];
+  queriers: SnapshotQuerier[];
+}
+
 export interface TableSnapshot {
   groups: SnapshotGroup[];
   queriers: SnapshotQuerier[];

@@ -9,7 +9,7 @@ import { LinkKind } from '../decode/frame.js';
 import { ipv4ToString, macHiAt, macLoAt, macToString } from '../wire/addr.js';
 import { IgmpTypeCode, decodeQqic, parseIgmp } from '../wire/igmp.js';
 import { MessageKind, WireMessageBuffer, reportKind, type WireMessage } from '../membership/message.js';
-import { MembershipTable, formatTableLines, type MembershipEvent, type MembershipMessage, type TimerOptions } from '../membership/index.js';
+import { MembershipTable, formatRowsLines, type MembershipEvent, type MembershipMessage, type TimerOptions } from '../membership/index.js';
 import type { LineSink } from '../format/sink.js';
 import type { FrameObserver } from './replay.js';
 
@@ -207,12 +207,11 @@ export class MembershipObserver implements FrameObserver {
     const at = this.stopAt ?? this.last;
     this.print(this.table.advance(at));
     if (!this.opts.table) return;
-    const snap = this.table.snapshot(at, { lastReport: this.opts.json });
-    if (this.opts.json) this.out.line(JSON.stringify(snap));
+    if (this.opts.json) this.out.line(JSON.stringify(this.table.snapshot(at)));
     else {
       if (this.opts.events) this.out.line('');
       this.out.line(`membership at ${this.clock.text(at)}`);
-      for (const l of formatTableLines(snap)) this.out.line(l);
+      for (const l of formatRowsLines(this.table.tableRows(at))) this.out.line(l);
       this.out.line('');
     }
   }
