@@ -85,14 +85,17 @@ function alignRows(rows: string[][], out: string[]): void {
   for (const r of rows) {
     for (let i = 0; i < r.length; i++) if (!(r[i]!.length <= (widths[i] ?? -1))) widths[i] = r[i]!.length;
   }
+  let spaces = '';
+  for (const w of widths) if (w + 2 > spaces.length) spaces = ' '.repeat(w + 2);
   for (const r of rows) {
+    // Cell, then its padding and the gap as one slice of `spaces`: no copy of the cell (padEnd makes one).
     let line = '';
-    for (let i = 0; i < r.length; i++) {
-      if (i > 0) line += '  ';
-      line += i === r.length - 1 ? r[i]! : r[i]!.padEnd(widths[i]!);
-    }
-    // Trim only when there is something to trim: trimEnd copies the whole line.
-    out.push(line.length > 0 && /\s/.test(line[line.length - 1]!) ? line.trimEnd() : line);
+    const last = r.length - 1;
+    for (let i = 0; i < last; i++) line += r[i]! + spaces.slice(0, widths[i]! - r[i]!.length + 2);
+    const end = last >= 0 ? r[last]! : '';
+    line += end;
+    // Trailing space only after an empty or space-ending last cell; trimEnd would copy every line.
+    out.push(end === '' || /\s$/.test(end) ? line.trimEnd() : line);
   }
 }
 

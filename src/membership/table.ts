@@ -304,7 +304,11 @@ export class MembershipTable {
         const order = this.memberOrder(ms);
         for (let k = 0; k < order.length; k++) memberIps.push(this.texts.ipv4(ms.ip(order[k]!)));
       }
-      groups.push({ ...this.groupHead(g, at, maxSource), sources, requested, memberIps });
+      const expiresIn = g.mode === EXCLUDE ? Math.max(0, g.timer - at) : maxSource;
+      groups.push({
+        iface: g.link.iface, vlan: g.link.vlan, group: g.addr, mode: g.mode === INCLUDE ? 'include' : 'exclude',
+        sources, requested, memberIps, expiresIn: roundSeconds(expiresIn), compat: g.compat,
+      });
     });
     return { groups, queriers };
   }
@@ -1134,18 +1138,6 @@ export class MembershipTable {
     return this.addressOrder(ms.addresses(), n); // addresses are distinct here
   }
 
-  private groupHead(g: Group, at: number, maxSource: number): Omit<SnapshotGroup, 'sources' | 'requested' | 'members'> {
-    const expiresIn = g.mode === EXCLUDE ? Math.max(0, g.timer - at) : maxSource;
-    return {
-      iface: g.link.iface,
-      vlan: g.link.vlan,
-      group: g.addr,
-      mode: g.mode === INCLUDE ? 'include' : 'exclude',
-      expiresIn: roundSeconds(expiresIn),
-      compat: g.compat,
-    };
-  }
-
   private groupSnapshot(g: Group, at: number): SnapshotGroup {
     const sources: SnapshotSource[] = [];
     const requested: SnapshotRequested[] = [];
@@ -1164,9 +1156,11 @@ export class MembershipTable {
         });
       }
     }
-    const head = this.groupHead(g, at, maxSource);
-    // The key order of the JSON document.
-    return { iface: head.iface, vlan: head.vlan, group: head.group, mode: head.mode, sources, requested, members, expiresIn: head.expiresIn, compat: head.compat };
+    const expiresIn = g.mode === EXCLUDE ? Math.max(0, g.timer - at) : maxSource;
+    return {
+      iface: g.link.iface, vlan: g.link.vlan, group: g.addr, mode: g.mode === INCLUDE ? 'include' : 'exclude',
+      sources, requested, members, expiresIn: roundSeconds(expiresIn), compat: g.compat,
+    };
   }
 }
 

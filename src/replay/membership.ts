@@ -154,6 +154,8 @@ export class ReusedMessageBuilder {
 
 export class MembershipObserver implements FrameObserver {
   readonly table: MembershipTable;
+  /** Only events need the frames between IGMP messages (to run timers in their place). */
+  readonly everyFrame: boolean;
   private readonly messages = new ReusedMessageBuilder();
   private first: number | null = null;
   private last = 0;
@@ -170,6 +172,7 @@ export class MembershipObserver implements FrameObserver {
     private readonly opts: MembershipReplayOptions,
     private readonly out: LineSink,
   ) {
+    this.everyFrame = opts.events;
     this.table = new MembershipTable({ ...opts.timers, events: opts.events, formatTime: (t) => this.clock.text(t) });
   }
 
@@ -203,7 +206,13 @@ export class MembershipObserver implements FrameObserver {
     if (this.opts.events) this.due = this.table.nextDeadline();
   }
 
-  end(): void {
+  end(tsSec = -1, tsNsec = 0): void {
+    // The latest frame the replay did not hand over (not IGMP) may be the capture's last moment.
+    const base = this.clock.base;
+    if (tsSec >= 0 && base !== null) {
+      const time = tsSec - base + tsNsec * 1e-9;
+      if (time > this.last) this.last = time;
+    }
     const at = this.stopAt ?? this.last;
     this.print(this.table.advance(at));
     if (!this.opts.table) return;

@@ -36,9 +36,14 @@ export interface ReplayOptions extends FrameSelection {
 }
 
 export interface FrameObserver {
+  /**
+   * Whether frame() wants every selected frame. If not, it gets the first one and the IGMP ones only (most frames
+   * of a capture are not IGMP: a call each was measurable), and end() the latest timestamp of the others.
+   */
+  readonly everyFrame: boolean;
   frame(d: FrameDecoder, rec: CaptureRecord, n: number): void;
-  /** Called once at the end; returns lines to print (text) or nothing. */
-  end?(): void;
+  /** Called once at the end, with the latest timestamp of the frames frame() did not get (tsSec -1: none). */
+  end?(tsSec: number, tsNsec: number): void;
 }
 
 /** Reported on stderr: first this many bad frames in full, then a count. */
@@ -57,6 +62,11 @@ export function runReplay(opts: ReplayOptions, out: LineSink, errLine: (s: strin
   const printLines = !opts.quiet && !(opts.stats && opts.json);
   const report: ReplayReport = { frames: 0, shown: 0, frameErrors: 0, fileError: null };
   const progress = opts.progress ? new Progress() : null;
+  const observer = opts.observer ?? null;
+  const everyFrame = observer !== null && observer.everyFrame;
+  let observed = false;
+  let skippedSec = -1;
+  let skippedNsec = 0;
   outer: for (const file of opts.files) {
     let reader;
     try {
@@ -88,7 +98,15 @@ export function runReplay(opts: ReplayOptions, out: LineSink, errLine: (s: strin
           }
         }
         if (stats !== null) stats.add(d, rec.tsSec, rec.tsNsec);
-        opts.observer?.frame(d, rec, n);
+        if (observer !== null) {
+          if (everyFrame || d.hasIgmp || !observed) {
+            observer.frame(d, rec, n);
+            observed = true;
+          } else if (rec.tsSec > skippedSec || (rec.tsSec === skippedSec && rec.tsNsec > skippedNsec)) {
+            skippedSec = rec.tsSec;
+            skippedNsec = rec.tsNsec;
+          }
+        }
         if (printLines && (opts.all || d.hasIgmp || d.error !== null)) {
           const f = buildFrameJson(d, {
             n,
@@ -114,7 +132,7 @@ export function runReplay(opts: ReplayOptions, out: LineSink, errLine: (s: strin
   if (report.frameErrors > MAX_FRAME_ERRORS_SHOWN) {
     errLine(`mcast: ${report.frameErrors - MAX_FRAME_ERRORS_SHOWN} more bad frames not shown (${report.frameErrors} in all)`);
   }
-  opts.observer?.end?.();
+  observer?.end?.(skippedSec, skippedNsec);
   if (stats !== null) {
     const s = stats.toJson();
     if (opts.json) out.line(JSON.stringify(s));
