@@ -6,9 +6,11 @@
  * slots a member), the source lists and timestamp texts in parallel arrays made only when some member has one.
  * Why not a Map of member objects: that layout made `replay --table` on the 1M-frame benchmark capture spend ~75 ms
  * of its ~160 in member tracking, most of it (line-level profile) on the map lookup and the first load from the
- * member object behind it, and allocated a ~100-byte object per join. Here a lookup scans the address array (a
- * group has a few dozen members at most on a LAN) until INDEX_AT members, then goes through an index Map; removal
- * moves the last member into the hole (members have no order: snapshots sort them).
+ * member object behind it, and allocated a ~100-byte object per join. Here a lookup scans the address array up to
+ * HASH_AT members, and past that probes a hash of (address, position) pairs in one Int32Array: on the benchmark
+ * capture (groups of up to 60 hosts) the scan was the table's largest hot spot in a profile of the real replay,
+ * where the capture streaming through the caches makes every line of state a miss; a probe reads one line.
+ * Removal moves the last member into the hole (members have no order: snapshots sort them).
  *
  * A member is identified by its IPv4 address; hosts reporting from 0.0.0.0 (allowed, RFC 3376 section 4.2.13)
  * are told apart by their MAC.
@@ -24,7 +26,8 @@ const LAST = 4;
 const LIST_N = 5;
 const STRIDE = 6;
 
-const INDEX_AT = 128;
+/** Past this many members lookups go through the hash (a scan of up to 16 addresses reads one cache line). */
+const HASH_AT = 16;
 
 export class MemberList {
   /** The members' addresses (small integers: a compact array to scan); slots past size are unused. */
@@ -39,8 +42,12 @@ export class MemberList {
   /** Each member's last report time as text (undefined: format `last`); null until one has a text. */
   private texts: (string | undefined)[] | null = null;
   private n = 0;
-  /** Member key (see key()) -> position; built past INDEX_AT members. */
-  private index: Map<number, number> | null = null;
+  /**
+   * Past HASH_AT members: linear probing over pairs [address, position + 1] (0: empty), at most half full. Hosts
+   * reporting from 0.0.0.0 share the address 0 and are told apart by MAC on the way.
+   */
+  private hash: Int32Array | null = null;
+  private mask = 0;
 
   get size(): number {
     return this.n;
@@ -48,9 +55,14 @@ export class MemberList {
 
   /** The position of the member with this address (and MAC, for 0.0.0.0), or -1. */
   find(ip: number, macHi: number, macLo: number): number {
-    if (this.index !== null) {
-      const i = this.index.get(key(ip, macHi, macLo));
-      return i === undefined ? -1 : i;
+    const h = this.hash;
+    if (h !== null) {
+      const mask = this.mask;
+      for (let p = home(ip) & mask; ; p = (p + 1) & mask) {
+        const e = h[2 * p + 1]!;
+        if (e === 0) return -1;
+        if (h[2 * p] === ip && (ip !== 0 || this.macIs(e - 1, macHi, macLo))) return e - 1;
+      }
     }
     const ips = this.ips;
     for (let i = 0; i < this.n; i++) {
@@ -79,16 +91,15 @@ export class MemberList {
     // lists[i] may hold the storage of a member removed before: reused (its count is 0).
     if (n > 0) this.setSources(i, src, n);
     if (text !== undefined || this.texts !== null) this.setText(i, text);
-    if (this.index !== null) this.index.set(key(ip, macHi, macLo), i);
-    else if (this.n > INDEX_AT) this.buildIndex();
+    if (this.hash !== null && this.n * 4 <= this.hash.length) this.hashPut(ip, i);
+    else if (this.n > HASH_AT) this.buildHash();
   }
 
   /** Remove the member at i: the last one takes its place, and the removed one's list storage goes to the freed slot. */
   remove(i: number): void {
     const last = --this.n;
     const d = this.data;
-    const index = this.index;
-    if (index !== null) index.delete(key(this.ips[i]!, d[i * STRIDE + MAC_HI]!, d[i * STRIDE + MAC_LO]!));
+    if (this.hash !== null) this.hashDelete(i);
     if (i !== last) {
       const to = i * STRIDE;
       const from = last * STRIDE;
@@ -103,7 +114,7 @@ export class MemberList {
       }
       const texts = this.texts;
       if (texts !== null && i < texts.length) texts[i] = last < texts.length ? texts[last] : undefined;
-      if (index !== null) index.set(key(this.ips[i]!, d[to + MAC_HI]!, d[to + MAC_LO]!), i);
+      if (this.hash !== null) this.hashMove(last, i);
     }
     if (this.texts !== null && last < this.texts.length) this.texts[last] = undefined;
   }
@@ -178,10 +189,55 @@ export class MemberList {
     else texts.push(text);
   }
 
-  private buildIndex(): void {
-    const index = (this.index = new Map());
-    const d = this.data;
-    for (let i = 0; i < this.n; i++) index.set(key(this.ips[i]!, d[i * STRIDE + MAC_HI]!, d[i * STRIDE + MAC_LO]!), i);
+  /** A hash twice the members' count at least (pairs), with every member in it. */
+  private buildHash(): void {
+    let pairs = 32;
+    while (pairs < this.n * 2) pairs *= 2;
+    this.hash = new Int32Array(pairs * 2);
+    this.mask = pairs - 1;
+    for (let i = 0; i < this.n; i++) this.hashPut(this.ips[i]!, i);
+  }
+
+  private hashPut(ip: number, i: number): void {
+    const h = this.hash!;
+    const mask = this.mask;
+    let p = home(ip) & mask;
+    while (h[2 * p + 1] !== 0) p = (p + 1) & mask;
+    h[2 * p] = ip;
+    h[2 * p + 1] = i + 1;
+  }
+
+  /** The pair of the member at position i. */
+  private pairOf(i: number): number {
+    const h = this.hash!;
+    const mask = this.mask;
+    let p = home(this.ips[i]!) & mask;
+    while (h[2 * p + 1] !== i + 1) p = (p + 1) & mask;
+    return p;
+  }
+
+  /** The member at `from` now sits at `to`. */
+  private hashMove(from: number, to: number): void {
+    this.hash![2 * this.pairOf(from) + 1] = to + 1;
+  }
+
+  /** Linear-probing deletion by backward shift (no tombstones: churn never lengthens the probes). */
+  private hashDelete(i: number): void {
+    const h = this.hash!;
+    const mask = this.mask;
+    let hole = this.pairOf(i);
+    h[2 * hole + 1] = 0;
+    for (let p = (hole + 1) & mask; h[2 * p + 1] !== 0; p = (p + 1) & mask) {
+      const k = home(h[2 * p]!) & mask;
+      // The pair at p stays unless its home lies cyclically outside (hole, p].
+      const stays = hole <= p ? hole < k && k <= p : hole < k || k <= p;
+      if (!stays) {
+        h[2 * hole] = h[2 * p]!;
+        h[2 * hole + 1] = h[2 * p + 1]!;
+        h[2 * p + 1] = 0;
+        hole = p;
+      }
+    }
   }
 
   private macIs(i: number, macHi: number, macLo: number): boolean {
@@ -189,7 +245,8 @@ export class MemberList {
   }
 }
 
-/** The index key: the address, or for 0.0.0.0 a number above every signed 32-bit address made from the MAC. */
-function key(ip: number, macHi: number, macLo: number): number {
-  return ip !== 0 ? ip : 2 ** 32 + (macHi + 1) * 2 ** 32 + (macLo >>> 0);
+/** An address mixed into the hash's low bits (Fibonacci hashing, then the high bits folded down). */
+function home(ip: number): number {
+  const h = Math.imul(ip, 0x9e3779b1);
+  return h ^ (h >>> 16);
 }
