@@ -7,7 +7,7 @@ import { TableClock } from '../format/table-clock.js';
 import type { FrameDecoder } from '../decode/frame.js';
 import { LinkKind } from '../decode/frame.js';
 import { ipv4ToString, macHiAt, macLoAt, macToString } from '../wire/addr.js';
-import { IgmpTypeCode, decodeQqic, parseIgmp } from '../wire/igmp.js';
+import { IgmpTypeCode, decodeQqic, parseIgmp, readGroupRecords } from '../wire/igmp.js';
 import { MessageKind, WireMessageBuffer, reportKind, type WireMessage } from '../membership/message.js';
 import { MembershipTable, formatRowsLines, type MembershipEvent, type MembershipMessage, type TimerOptions } from '../membership/index.js';
 import type { LineSink } from '../format/sink.js';
@@ -124,23 +124,9 @@ export class ReusedMessageBuilder {
   private fillV3(d: FrameDecoder): void {
     const v = d.igmp;
     const msg = this.msg;
-    const rv = v.records;
-    let n = 0;
-    let at = 0;
-    // The decoder walked these records without a fault (d.error is null), so every one is complete.
-    for (let ok = v.firstRecord(rv); ok; ok = v.nextRecord(rv)) {
-      const ns = rv.numberOfSources;
-      msg.reserve(n + 1, at + ns);
-      msg.recordType[n] = rv.recordType;
-      msg.recordGroup[n] = rv.groupBits;
-      msg.recordStart[n] = at;
-      msg.recordSources[n] = ns;
-      const sources = msg.sources;
-      for (let i = 0; i < ns; i++) sources[at + i] = rv.sourceBits(i);
-      at += ns;
-      n++;
-    }
-    msg.recordCount = n;
+    // Room for every announced record and for as many sources as the message can hold.
+    msg.reserve(Math.min(v.numberOfGroupRecords, (v.length - 8) >> 3), (v.length - 8) >> 2);
+    msg.recordCount = readGroupRecords(v, msg.recordType, msg.recordGroup, msg.recordStart, msg.recordSources, msg.sources);
   }
 
   /** Where the frame's source MAC is, or -1 when its link type has none. */

@@ -18,6 +18,7 @@ import {
   encodeQqi,
   igmpLength,
   parseIgmp,
+  readGroupRecords,
   recordTypeName,
   type GroupRecordRepr,
   type IgmpRepr,
@@ -153,6 +154,37 @@ describe('IGMP properties', () => {
         }
       }),
       { seed: SEED, numRuns: 5000 },
+    );
+  });
+
+  test('readGroupRecords reads what the record cursor reads, up to the first record that does not fit', () => {
+    // Whole reports from the generator, and the same with random cuts and random bytes in a v3 report header.
+    const report = v3Report.map((r) => encodeIgmp(r));
+    const noise = bytes(0, 80).map((rest) => Uint8Array.of(0x22, ...rest));
+    const view = new IgmpView();
+    fc.assert(
+      fc.property(fc.oneof(report, noise), fc.integer({ min: 0, max: 200 }), (msg, cut) => {
+        const length = Math.max(8, Math.min(msg.length, cut));
+        if (msg.length < 8) return;
+        view.reset(msg, 0, length);
+        const want: [number, number, number[]][] = [];
+        const rv = view.records;
+        for (let ok = view.firstRecord(rv); ok; ok = view.nextRecord(rv)) {
+          const src: number[] = [];
+          for (let i = 0; i < rv.numberOfSources; i++) src.push(rv.sourceBits(i));
+          want.push([rv.recordType, rv.groupBits, src]);
+        }
+        const room = Math.max(1, view.numberOfGroupRecords);
+        const types = new Uint8Array(room);
+        const groups = new Int32Array(room);
+        const starts = new Int32Array(room);
+        const counts = new Int32Array(room);
+        const sources = new Int32Array(Math.max(1, (length - 8) >> 2));
+        const n = readGroupRecords(view, types, groups, starts, counts, sources);
+        const got = Array.from({ length: n }, (_, r) => [types[r]!, groups[r]!, [...sources.subarray(starts[r]!, starts[r]! + counts[r]!)]]);
+        expect(got).toEqual(want);
+      }),
+      { seed: SEED, numRuns: 3000 },
     );
   });
 
