@@ -852,26 +852,11 @@ export class MembershipTable {
     }
     const general = msg.group === 0;
 
-    // Section 6.6.2: a router that heard a lower address stops querying. One that keeps on is competing.
     const e = link.elected;
-    if (this.events && e !== null && e !== q && e.ipNum < q.ipNum && !q.warnedCompeting) {
-      const heard = (t: number): boolean => t > q!.firstSeen && t <= now - COMPETE_GRACE;
-      if (heard(e.lastQuery) || heard(e.prevQuery)) {
-        q.warnedCompeting = true;
-        this.emit(link, { kind: 'warning', code: 'competing-queriers', ip: q.ip, elected: e.ip });
-      }
-    }
+    // The warnings are events, and apart: a smaller onQuery is one V8 optimises sooner (~20% of the messages).
+    if (this.events) this.querierWarnings(link, q, e, general);
 
     if (general) {
-      if (this.events && q.qqi !== null && q.qqi > 0 && q.lastGeneral !== ZERO && !q.warnedQqi) {
-        const seen = now - q.lastGeneral;
-        // Startup queries come every QI/4 (section 8.6), RV of them (8.7): not a mismatch.
-        const startup = q.generalCount <= link.params.robustness && near(seen, q.qqi / 4);
-        if (!startup && !near(seen, q.qqi)) {
-          q.warnedQqi = true;
-          this.emit(link, { kind: 'warning', code: 'qqic-mismatch', ip: q.ip, announced: q.qqi, seen: roundSeconds(seen) });
-        }
-      }
       q.lastGeneral = now;
       q.generalCount++;
     }
@@ -890,6 +875,28 @@ export class MembershipTable {
     if (!general && !(version === 3 && msg.suppress)) {
       const g = link.groups.get(msg.group);
       if (g !== undefined) this.lower(g, msg.sources, 0, version === 3 ? msg.querySources : 0);
+    }
+  }
+
+  /** The warnings a query can raise, before onQuery records it (`e`: the elected querier until then). */
+  private querierWarnings(link: Link, q: Querier, e: Querier | null, general: boolean): void {
+    const now = this.clock;
+    // Section 6.6.2: a router that heard a lower address stops querying. One that keeps on is competing.
+    if (e !== null && e !== q && e.ipNum < q.ipNum && !q.warnedCompeting) {
+      const heard = (t: number): boolean => t > q.firstSeen && t <= now - COMPETE_GRACE;
+      if (heard(e.lastQuery) || heard(e.prevQuery)) {
+        q.warnedCompeting = true;
+        this.emit(link, { kind: 'warning', code: 'competing-queriers', ip: q.ip, elected: e.ip });
+      }
+    }
+    if (general && q.qqi !== null && q.qqi > 0 && q.lastGeneral !== ZERO && !q.warnedQqi) {
+      const seen = now - q.lastGeneral;
+      // Startup queries come every QI/4 (section 8.6), RV of them (8.7): not a mismatch.
+      const startup = q.generalCount <= link.params.robustness && near(seen, q.qqi / 4);
+      if (!startup && !near(seen, q.qqi)) {
+        q.warnedQqi = true;
+        this.emit(link, { kind: 'warning', code: 'qqic-mismatch', ip: q.ip, announced: q.qqi, seen: roundSeconds(seen) });
+      }
     }
   }
 
