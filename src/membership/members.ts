@@ -229,9 +229,9 @@ export class MemberList {
     h[2 * hole + 1] = 0;
     for (let p = (hole + 1) & mask; h[2 * p + 1] !== 0; p = (p + 1) & mask) {
       const k = home(h[2 * p]!) & mask;
-      // The pair at p stays unless its home lies cyclically outside (hole, p].
-      const stays = hole <= p ? hole < k && k <= p : hole < k || k <= p;
-      if (!stays) {
+      // The pair at p stays if its home k lies cyclically in (hole, p]: distances from hole, mod the size (one
+      // expression for both the plain and the wrapped case: a branch first taken late would deoptimise remove()).
+      if (((k - hole - 1) & mask) >= ((p - hole) & mask)) {
         h[2 * hole] = h[2 * p]!;
         h[2 * hole + 1] = h[2 * p + 1]!;
         h[2 * p + 1] = 0;
