@@ -9,7 +9,7 @@ import { LinkKind } from '../decode/frame.js';
 import { ipv4ToString, macHiAt, macLoAt, macToString } from '../wire/addr.js';
 import { IgmpTypeCode, decodeQqic, parseIgmp, readGroupRecords } from '../wire/igmp.js';
 import { MessageKind, WireMessageBuffer, reportKind, type WireMessage } from '../membership/message.js';
-import { MembershipTable, formatRowsLines, type MembershipEvent, type MembershipMessage, type TimerOptions } from '../membership/index.js';
+import { MembershipTable, writeRowsLines, type MembershipEvent, type MembershipMessage, type TimerOptions } from '../membership/index.js';
 import type { LineSink } from '../format/sink.js';
 import type { FrameObserver } from './replay.js';
 
@@ -206,7 +206,7 @@ export class MembershipObserver implements FrameObserver {
     else {
       if (this.opts.events) this.out.line('');
       this.out.line(`membership at ${this.clock.text(at)}`);
-      for (const l of formatRowsLines(this.table.tableRows(at))) this.out.line(l);
+      writeRowsLines(this.table.tableRows(at), (l) => this.out.line(l));
       this.out.line('');
     }
   }
