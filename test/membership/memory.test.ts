@@ -3,7 +3,7 @@
  * member is a different host, its IP and MAC strings made per message by the same helpers the frame decoder uses
  * (a MAC from macToString is a V8 rope string), as a replay hands them over. Measured with a forced GC before and
  * after (V8's gc exposed at run time), so the figure is live state, not garbage.
- * Seen on the reference machine: about 99 MB since the table keeps addresses as numbers (250 MB keyed by text).
+ * Seen on the reference machine: 99-107 MB since the table keeps addresses as numbers (250 MB keyed by text).
  */
 import v8 from 'node:v8';
 import vm from 'node:vm';
