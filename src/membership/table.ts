@@ -305,10 +305,9 @@ export class MembershipTable {
         const order = this.memberOrder(ms);
         for (let k = 0; k < order.length; k++) memberIps.push(this.texts.ipv4(ms.ip(order[k]!)));
       }
-      const expiresIn = g.mode === EXCLUDE ? Math.max(0, g.timer - at) : maxSource;
       groups.push({
-        iface: g.link.iface, vlan: g.link.vlan, group: g.addr, mode: g.mode === INCLUDE ? 'include' : 'exclude',
-        sources, requested, memberIps, expiresIn: roundSeconds(expiresIn), compat: g.compat,
+        iface: g.link.iface, vlan: g.link.vlan, group: g.addr, mode: modeName(g.mode),
+        sources, requested, memberIps, expiresIn: this.expiresIn(g, at, maxSource), compat: g.compat,
       });
     });
     return { groups, queriers };
@@ -355,7 +354,7 @@ export class MembershipTable {
   /** The current filter mode of a group, or undefined when it has no record. */
   filterMode(iface: string | null, vlan: number | null, group: string): FilterMode | undefined {
     const g = this.findGroup(iface, vlan, group);
-    return g === undefined ? undefined : g.mode === INCLUDE ? 'include' : 'exclude';
+    return g === undefined ? undefined : modeName(g.mode);
   }
 
   /**
@@ -703,7 +702,7 @@ export class MembershipTable {
     if (g.mode === mode) return;
     g.mode = mode;
     if (this.events) {
-      const to: FilterMode = mode === INCLUDE ? 'include' : 'exclude';
+      const to: FilterMode = modeName(mode);
       this.emit(g.link, { kind: 'mode-change', group: g.addr, from: to === 'include' ? 'exclude' : 'include', to });
     }
   }
@@ -1163,11 +1162,15 @@ export class MembershipTable {
         });
       }
     }
-    const expiresIn = g.mode === EXCLUDE ? Math.max(0, g.timer - at) : maxSource;
     return {
-      iface: g.link.iface, vlan: g.link.vlan, group: g.addr, mode: g.mode === INCLUDE ? 'include' : 'exclude',
-      sources, requested, members, expiresIn: roundSeconds(expiresIn), compat: g.compat,
+      iface: g.link.iface, vlan: g.link.vlan, group: g.addr, mode: modeName(g.mode),
+      sources, requested, members, expiresIn: this.expiresIn(g, at, maxSource), compat: g.compat,
     };
+  }
+
+  /** A snapshot group's expiresIn: EXCLUDE, the group timer; INCLUDE, the largest source timer (`maxSource`). */
+  private expiresIn(g: Group, at: number, maxSource: number): number {
+    return roundSeconds(g.mode === EXCLUDE ? Math.max(0, g.timer - at) : maxSource);
   }
 }
 
@@ -1187,6 +1190,10 @@ function compareLinks(a: Link, b: Link): number {
   if (a.vlan === null) return -1;
   if (b.vlan === null) return 1;
   return a.vlan - b.vlan;
+}
+
+function modeName(mode: Mode): FilterMode {
+  return mode === INCLUDE ? 'include' : 'exclude';
 }
 
 function cmpStr(a: string, b: string): number {

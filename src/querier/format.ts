@@ -1,12 +1,12 @@
 /**
  * What `mcast querier` prints: one line per query sent and per membership event (formatEvent), the table
- * (formatTable) on change with --table and always at the end, on stdout; a start line and a summary on stderr, as
+ * (formatTableLines) on change with --table and always at the end, on stdout; a start line and a summary on stderr, as
  * tcpdump does. With --json, everything is on stdout as JSON lines, each object carrying `ts` (ISO-8601,
  * microseconds) and `kind` (the event kinds, plus querier-start, query-sent, table and querier-stop). Output is
  * flushed after every call: the command runs for as long as the user wants.
  */
 import type { LineSink } from '../format/sink.js';
-import { formatEvent, formatTable } from '../membership/format.js';
+import { formatEvent, formatTableLines } from '../membership/format.js';
 import { isoMicros } from '../membership/timers.js';
 import type { QuerySend } from '../membership/querier.js';
 import type { MembershipEvent, TableSnapshot } from '../membership/types.js';
@@ -105,7 +105,7 @@ export class QuerierPrinter implements QuerierSink {
       this.out.line(JSON.stringify({ ts: isoMicros(time), kind: 'table', time, ...snap }));
     } else {
       this.out.line(`membership at ${isoMicros(time)}`);
-      for (const l of formatTable(snap).trimEnd().split('\n')) this.out.line(l);
+      for (const l of formatTableLines(snap)) this.out.line(l);
       this.out.line('');
     }
     this.out.flush();

@@ -4,8 +4,6 @@
  * snapshot's groups with only the members' addresses, and their text is formatTableLines of the snapshot, byte for
  * byte, at several moments of every fixture and with hosts reporting from 0.0.0.0 (ordered by MAC).
  */
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FrameDecoder } from '../../src/decode/frame.js';
 import { MembershipTable, formatRowsLines, formatTableLines } from '../../src/membership/index.js';
@@ -13,10 +11,7 @@ import type { TableSnapshot } from '../../src/membership/types.js';
 import { openCapture } from '../../src/pcap/index.js';
 import { membershipMessage } from '../../src/replay/membership.js';
 import { IgmpTypeCode } from '../../src/wire/igmp.js';
-
-function fixtures(): string[] {
-  return ['fixtures', 'fixtures/formats'].flatMap((dir) => readdirSync(dir).filter((f) => /\.pcap(ng)?$/.test(f)).map((f) => join(dir, f)));
-}
+import { fixtureCaptures } from '../support/fixtures.js';
 
 function rowsOf(snap: TableSnapshot): unknown {
   return { groups: snap.groups.map(({ members, ...g }) => ({ ...g, memberIps: members.map((m) => m.ip) })), queriers: snap.queriers };
@@ -31,7 +26,7 @@ function expectSame(t: MembershipTable, at: number): number {
 }
 
 describe('tableRows shows what snapshot shows', () => {
-  it.each(fixtures())('%s', (file) => {
+  it.each(fixtureCaptures())('%s', (file) => {
     const r = openCapture(file);
     const d = new FrameDecoder();
     const t = new MembershipTable();

@@ -4,17 +4,12 @@
  * built from the full repr), which the table converts with WireMessageBuffer.fromRepr. Both roads must give the
  * table the same message for every IGMP frame of every fixture.
  */
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FrameDecoder } from '../../src/decode/frame.js';
 import { MessageKind, WireMessageBuffer, type WireMessage } from '../../src/membership/message.js';
 import { openCapture } from '../../src/pcap/index.js';
 import { ReusedMessageBuilder, membershipMessage } from '../../src/replay/membership.js';
-
-function fixtures(): string[] {
-  return ['fixtures', 'fixtures/formats'].flatMap((dir) => readdirSync(dir).filter((f) => /\.pcap(ng)?$/.test(f)).map((f) => join(dir, f)));
-}
+import { fixtureCaptures } from '../support/fixtures.js';
 
 /** What the table reads of a message, as plain data. */
 function plain(m: WireMessage): unknown {
@@ -44,7 +39,7 @@ function plain(m: WireMessage): unknown {
 }
 
 describe('ReusedMessageBuilder equals the table\'s conversion of membershipMessage', () => {
-  it.each(fixtures())('%s', (file) => {
+  it.each(fixtureCaptures())('%s', (file) => {
     const r = openCapture(file);
     const d = new FrameDecoder();
     const b = new ReusedMessageBuilder();
