@@ -2,7 +2,7 @@
  * Text forms of the membership table and its events, for `replay --table`, `replay --events`, `sniff --table` and
  * `mcast querier`. The JSON forms are the snapshot and event objects themselves (JSON.stringify).
  */
-import type { MembershipEvent, TableRowGroup, TableRows, TableSnapshot } from './types.js';
+import { MEMBERS_SHOWN, type MembershipEvent, type TableRowGroup, type TableRows, type TableSnapshot } from './types.js';
 
 export interface FormatOptions {
   /** Event time to text (default: seconds with 6 decimals). */
@@ -23,7 +23,11 @@ export function formatTable(snap: TableSnapshot): string {
 /** formatTable's lines, without the final newline (a big table need not be joined only to be split again). */
 export function formatTableLines(snap: TableSnapshot): string[] {
   return formatRowsLines({
-    groups: snap.groups.map(({ members, ...g }) => ({ ...g, memberIps: members.map((m) => m.ip) })),
+    groups: snap.groups.map(({ members, ...g }) => ({
+      ...g,
+      memberIps: members.slice(0, MEMBERS_SHOWN).map((m) => m.ip),
+      memberCount: members.length,
+    })),
     queriers: snap.queriers,
   });
 }
@@ -74,7 +78,8 @@ function groupRow(g: TableRowGroup): string[] {
       sources += `; requested ${g.requested.map((s) => `${s.addr} (${secs(s.expiresIn)})`).join(', ')}`;
     }
   }
-  const members = g.memberIps.length === 0 ? '-' : g.memberIps.join(', ');
+  const n = g.memberCount;
+  const members = n === 0 ? '-' : n <= MEMBERS_SHOWN ? g.memberIps.join(', ') : `${g.memberIps.slice(0, MEMBERS_SHOWN - 1).join(', ')} and ${n - MEMBERS_SHOWN + 1} more`;
   return [
     g.iface ?? '-',
     g.vlan === null ? '-' : String(g.vlan),

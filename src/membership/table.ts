@@ -31,7 +31,7 @@
  * numbers, as the wire has them. Its input is a WireMessage (./message.ts: addresses as signed 32-bit numbers, the
  * records in typed arrays), which replay fills from the decoder's views; MembershipMessage, the text form, is
  * converted on the way in. Groups, queriers and source records are keyed by address numbers, members are kept in
- * a struct of arrays (./members.ts), source records in a SourceTable (./sources.ts); text is made only for events
+ * an open-addressing table of member records (./members.ts), source records in a SourceTable (./sources.ts); text is made only for events
  * and snapshots. Measured over the benchmark capture's IGMP frames held in memory (medians of 9 warm rounds):
  * 163 ms -> 67-73 ms a pass against text keys; state for 100,000 groups x 10 members 250 MB -> ~100 MB.
  * In a real replay most of the table's cost is V8 getting the code optimised (the first ~10k messages ran at 5-30
@@ -46,6 +46,7 @@ import { MemberList } from './members.js';
 import { MessageKind, WireMessageBuffer, type WireMessage } from './message.js';
 import { SourceTable } from './sources.js';
 import { isoMicros, roundSeconds, timerParams } from './timers.js';
+import { MEMBERS_SHOWN } from './types.js';
 import type {
   FilterMode,
   IgmpVersion,
@@ -291,7 +292,8 @@ export class MembershipTable {
 
   /**
    * What the text table shows at `time` (formatTableLines of the snapshot gives the same text): the snapshot with
-   * only the members' addresses, so no member objects, MAC or time texts are made for a table that shows none.
+   * only the first members' addresses and their count, so no member objects, MAC or time texts are made for a
+   * table that shows none, and no sort of a group's hosts for the few it names.
    */
   tableRows(time: number = this.clock): TableRows {
     const groups: TableRowGroup[] = [];
@@ -301,13 +303,14 @@ export class MembershipTable {
       const maxSource = this.sourceRows(g, at, sources, requested);
       const memberIps: string[] = [];
       const ms = g.members;
-      if (ms !== null && ms.size > 0) {
-        const order = this.memberOrder(ms);
-        for (let k = 0; k < order.length; k++) memberIps.push(this.texts.ipv4(ms.ip(order[k]!)));
+      const memberCount = ms === null ? 0 : ms.size;
+      if (ms !== null && memberCount > 0) {
+        const first = firstMembers(ms, MEMBERS_SHOWN);
+        for (let k = 0; k < first.length; k++) memberIps.push(this.texts.ipv4(ms.ip(first[k]!)));
       }
       groups.push({
         iface: g.link.iface, vlan: g.link.vlan, group: g.addr, mode: modeName(g.mode),
-        sources, requested, memberIps, expiresIn: this.expiresIn(g, at, maxSource), compat: g.compat,
+        sources, requested, memberIps, memberCount, expiresIn: this.expiresIn(g, at, maxSource), compat: g.compat,
       });
     });
     return { groups, queriers };
@@ -749,9 +752,7 @@ export class MembershipTable {
         if (i >= 0 && members!.mode(i) === EXCLUDE) {
           mode = EXCLUDE;
         } else {
-          const own = i < 0 ? null : members!.list(i);
-          const ownN = i < 0 ? 0 : members!.listCount(i);
-          n = type === ALLOW ? this.hostUnion(own, ownN) : this.hostMinus(own, ownN);
+          n = type === ALLOW ? this.hostUnion(members, i) : this.hostMinus(members, i);
         }
         break;
       default:
@@ -789,16 +790,18 @@ export class MembershipTable {
     return n;
   }
 
-  /** The host's new list into hs: own + B, in that order. */
-  private hostUnion(own: readonly number[] | null, ownN: number): number {
+  /** The host's new list into hs: its own (member i; none if i < 0) + B, in that order. */
+  private hostUnion(members: MemberList | null, i: number): number {
+    const ownN = i < 0 ? 0 : members!.listCount(i);
     let n = 0;
-    for (let k = 0; k < ownN; k++) this.hsPut(n++, own![k]!);
+    for (let k = 0; k < ownN; k++) this.hsPut(n++, members!.source(i, k));
+    const hs = this.hs;
     const b = this.b;
     for (let k = 0; k < this.bn && n < MAX_SOURCES; k++) {
       const s = b[k]!;
       let known = false;
       for (let j = 0; j < ownN; j++) {
-        if (own![j] === s) {
+        if (hs[j] === s) {
           known = true;
           break;
         }
@@ -808,11 +811,12 @@ export class MembershipTable {
     return n;
   }
 
-  /** The host's new list into hs: own - B. */
-  private hostMinus(own: readonly number[] | null, ownN: number): number {
+  /** The host's new list into hs: its own (member i; none if i < 0) - B. */
+  private hostMinus(members: MemberList | null, i: number): number {
+    const ownN = i < 0 ? 0 : members!.listCount(i);
     let n = 0;
     for (let k = 0; k < ownN; k++) {
-      const s = own![k]!;
+      const s = members!.source(i, k);
       if (!this.inRecord(s)) this.hsPut(n++, s);
     }
     return n;
@@ -1130,18 +1134,23 @@ export class MembershipTable {
     return maxSource;
   }
 
-  /** The positions of the members in address order (then MAC, for 0.0.0.0 hosts): valid until the next sort. */
+  /** The positions of the members in address order (then MAC, for 0.0.0.0 hosts). */
   private memberOrder(ms: MemberList): ArrayLike<number> {
-    const n = ms.size;
+    const pos = ms.positions();
+    const n = pos.length;
     let anonymous = false;
-    for (let i = 0; i < n && !anonymous; i++) anonymous = ms.ip(i) === 0;
+    for (let k = 0; k < n && !anonymous; k++) anonymous = ms.ip(pos[k]!) === 0;
     if (anonymous || n > MAX_SORT_POSITION) {
       // By address, then MAC (none first): the colon form's text order is the number order.
-      const byKey: number[] = [];
-      for (let i = 0; i < n; i++) byKey.push(i);
-      return byKey.sort((a, b) => (ms.ip(a) >>> 0) - (ms.ip(b) >>> 0) || ms.macHi(a) - ms.macHi(b) || (ms.macLo(a) >>> 0) - (ms.macLo(b) >>> 0));
+      return pos.sort((a, b) => (ms.ip(a) >>> 0) - (ms.ip(b) >>> 0) || ms.macHi(a) - ms.macHi(b) || (ms.macLo(a) >>> 0) - (ms.macLo(b) >>> 0));
     }
-    return this.addressOrder(ms.addresses(), n); // addresses are distinct here
+    // Addresses are distinct here: sort (address, slot) keys.
+    const addrs = this.sortIps;
+    addrs.length = 0;
+    for (let k = 0; k < n; k++) addrs.push(ms.ip(pos[k]!));
+    const order = this.addressOrder(addrs, n);
+    for (let k = 0; k < n; k++) order[k] = pos[order[k]!]!;
+    return order;
   }
 
   private groupSnapshot(g: Group, at: number): SnapshotGroup {
@@ -1216,4 +1225,31 @@ const MAX_SORT_POSITION = SORT_POSITIONS - 1;
 /** Within 10% (at least 1 s) of the expected interval. */
 function near(seen: number, expected: number): boolean {
   return Math.abs(seen - expected) <= Math.max(1, expected * 0.1) + EPS;
+}
+
+/** Member order: by address, then MAC (none first; the colon form's text order is the number order). */
+function memberBefore(ms: MemberList, a: number, b: number): boolean {
+  const ia = ms.ip(a) >>> 0;
+  const ib = ms.ip(b) >>> 0;
+  if (ia !== ib) return ia < ib;
+  const ha = ms.macHi(a);
+  const hb = ms.macHi(b);
+  if (ha !== hb) return ha < hb;
+  return ms.macLo(a) >>> 0 < ms.macLo(b) >>> 0;
+}
+
+/** The positions of the first `k` members in member order (one pass, no sort of the whole group). */
+function firstMembers(ms: MemberList, k: number): number[] {
+  const out: number[] = [];
+  for (let p = 0; p < ms.capacity; p++) {
+    if (!ms.used(p)) continue;
+    if (out.length === k && !memberBefore(ms, p, out[k - 1]!)) continue;
+    let j = out.length < k ? out.length : k - 1;
+    while (j > 0 && memberBefore(ms, p, out[j - 1]!)) {
+      out[j] = out[j - 1]!;
+      j--;
+    }
+    out[j] = p;
+  }
+  return out;
 }

@@ -257,9 +257,17 @@ export interface SnapshotQuerier {
   qqi: number | null;
 }
 
-/** A group as the text table shows it: the snapshot's group with its members' addresses only (in order). */
+/**
+ * The members the text table names: up to this many, in address order (with more, one fewer and the count of the
+ * rest). A group's line stays readable in a terminal, `sniff --table` included; `--json` lists every member.
+ */
+export const MEMBERS_SHOWN = 4;
+
+/** A group as the text table shows it: the snapshot's group with its first members' addresses (in order), and how many. */
 export interface TableRowGroup extends Omit<SnapshotGroup, 'members'> {
+  /** The first min(memberCount, MEMBERS_SHOWN) members' addresses. */
   memberIps: string[];
+  memberCount: number;
 }
 
 /** What the text table shows (MembershipTable.tableRows): the snapshot without the members' details. */

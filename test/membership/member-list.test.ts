@@ -1,11 +1,19 @@
 /**
- * MemberList, the table's struct-of-arrays host list: lookups by address (by MAC for hosts reporting from 0.0.0.0),
- * removal that moves the last member into the hole, and the hash it switches to past 16 members, checked against
- * a plain Map model through random operations.
+ * MemberList, the table's host list: an open-addressing table whose slots are the member records. Lookups by
+ * address (by MAC for hosts reporting from 0.0.0.0), removal by backward shift, growth, source lists inline and
+ * past the slot's room, all checked against a plain Map model through random operations.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MemberList } from '../../src/membership/members.js';
+
+/** Every member as [ip, macHi, macLo, version, mode, last, sources, text], in address/MAC order. */
+function dump(l: MemberList): unknown[] {
+  return l
+    .positions()
+    .map((i) => [l.ip(i), l.macHi(i), l.macLo(i), l.version(i), l.mode(i), l.last(i), l.sources(i), l.text(i)])
+    .sort((a, b) => (a[0] as number) - (b[0] as number) || (a[2] as number) - (b[2] as number));
+}
 
 describe('MemberList', () => {
   it('tells 0.0.0.0 hosts apart by MAC, others by address only', () => {
@@ -13,57 +21,75 @@ describe('MemberList', () => {
     l.add(0, 0x0200, 1, 3, 0, 1.5, [], 0, undefined);
     l.add(0, 0x0200, 2, 3, 0, 2.5, [7, 8], 1, 'ts');
     l.add(0x0a000001, 0x0200, 3, 2, 1, 3.5, [], 0, undefined);
-    expect(l.find(0, 0x0200, 2)).toBe(1);
+    const b = l.find(0, 0x0200, 2);
+    expect(b).toBeGreaterThanOrEqual(0);
     expect(l.find(0, 0x0200, 9)).toBe(-1);
-    expect(l.find(0x0a000001, -1, 0)).toBe(2); // a later report without a MAC is the same host
-    expect(l.list(1)).toEqual([7]);
-    expect(l.listCount(1)).toBe(1);
-    expect(l.text(1)).toBe('ts');
-    expect(l.text(0)).toBeUndefined();
-    l.remove(0);
+    expect(l.find(0x0a000001, -1, 0)).toBe(l.find(0x0a000001, 0x0200, 3)); // a later report without a MAC is the same host
+    expect(l.sources(b)).toEqual([7]);
+    expect(l.text(b)).toBe('ts');
+    expect(l.text(l.find(0, 0x0200, 1))).toBeUndefined();
+    l.remove(l.find(0, 0x0200, 1));
     expect(l.size).toBe(2);
-    // The last member moved into slot 0 with all of its fields.
-    expect([l.ip(0), l.macLo(0), l.version(0), l.mode(0), l.last(0), l.listCount(0), l.text(0)]).toEqual([0x0a000001, 3, 2, 1, 3.5, 0, undefined]);
-    // A list that empties keeps its storage; the count says what is in it.
-    l.update(1, 3, 0, 4, [], 0, undefined);
-    expect(l.listCount(1)).toBe(0);
-    l.update(1, 3, 0, 5, [9, 10], 2, undefined);
-    expect(l.list(1)!.slice(0, l.listCount(1))).toEqual([9, 10]);
-    expect(l.find(0, 0x0200, 2)).toBe(1);
+    expect(dump(l)).toEqual([
+      [0, 0x0200, 2, 3, 0, 2.5, [7], 'ts'],
+      [0x0a000001, 0x0200, 3, 2, 1, 3.5, [], undefined],
+    ]);
+    const c = l.find(0, 0x0200, 2);
+    l.update(c, 2, 1, 4, [], 0, undefined);
+    expect(l.sources(c)).toEqual([]);
+    l.update(c, 3, 0, 5, [9, 10], 2, undefined);
+    expect([l.version(c), l.mode(c), l.last(c), l.sources(c), l.text(c)]).toEqual([3, 0, 5, [9, 10], undefined]);
   });
 
-  it('keeps its parallel arrays dense when members without lists move (regression)', () => {
+  it('keeps lists longer than a slot holds through updates, removals and growth', () => {
     const l = new MemberList();
-    for (let ip = 1; ip <= 5; ip++) l.add(ip, -1, 0, 2, 1, ip, [], 0, undefined);
-    l.update(0, 3, 0, 6, [42], 1, undefined); // only member 0 has list storage
-    l.remove(2); // member 5 moves into slot 2, beyond the list storage
-    l.update(1, 3, 0, 7, [43, 44], 2, 'ts');
-    expect((l.list(1) ?? []).slice(0, l.listCount(1))).toEqual([43, 44]);
-    expect(l.find(5, -1, 0)).toBe(2);
-    expect(l.listCount(2)).toBe(0);
-  });
-
-  it('finds every host after removals from one long probe run (40 hosts at 0.0.0.0 share a hash home)', () => {
-    const l = new MemberList();
-    for (let m = 1; m <= 40; m++) l.add(0, 0x0200, m, 3, 1, m, [], 0, undefined);
-    for (let ip = 1; ip <= 10; ip++) l.add(ip << 8, -1, 0, 2, 1, ip, [], 0, undefined);
-    for (let m = 3; m <= 40; m += 3) l.remove(l.find(0, 0x0200, m));
-    for (let m = 1; m <= 40; m++) {
-      const i = l.find(0, 0x0200, m);
-      if (m % 3 === 0) expect(i).toBe(-1);
-      else expect(l.last(i)).toBe(m);
+    const long = Array.from({ length: 20 }, (_, k) => 100 + k);
+    for (let ip = 1; ip <= 50; ip++) l.add(ip, -1, 0, 3, 0, ip, ip % 3 === 0 ? long : [ip], ip % 3 === 0 ? 10 + (ip % 7) : 1, ip % 5 === 0 ? `t${ip}` : undefined);
+    for (let ip = 2; ip <= 50; ip += 4) l.remove(l.find(ip, -1, 0));
+    for (let ip = 1; ip <= 50; ip++) {
+      const i = l.find(ip, -1, 0);
+      if ((ip - 2) % 4 === 0) {
+        expect(i).toBe(-1);
+        continue;
+      }
+      expect(l.last(i)).toBe(ip);
+      expect(l.sources(i)).toEqual(ip % 3 === 0 ? long.slice(0, 10 + (ip % 7)) : [ip]);
+      expect(l.text(i)).toBe(ip % 5 === 0 ? `t${ip}` : undefined);
     }
-    for (let ip = 1; ip <= 10; ip++) expect(l.last(l.find(ip << 8, -1, 0))).toBe(ip);
+    // A long list shrinks back into the slot, and grows out of it again.
+    const i = l.find(3, -1, 0);
+    l.update(i, 3, 0, 60, [1, 2], 2, undefined);
+    expect(l.sources(i)).toEqual([1, 2]);
+    l.update(i, 3, 0, 61, long, 12, undefined);
+    expect(l.sources(i)).toEqual(long.slice(0, 12));
     expect(l.size).toBe(50 - 13);
   });
 
-  it('agrees with a Map model through adds, updates and removals (past the hash threshold)', () => {
+  it('finds every host after removals from long probe runs (a table kept 3/4 full)', () => {
+    const l = new MemberList();
+    // 48 members in 64 slots (growth happens past 3/4): probe runs of several slots, wrapping at the end.
+    for (let ip = 1; ip <= 48; ip++) l.add(ip * 0x10001, -1, 0, 2, 1, ip, [], 0, undefined);
+    expect(l.capacity).toBe(64);
+    for (let ip = 3; ip <= 48; ip += 3) l.remove(l.find(ip * 0x10001, -1, 0));
+    for (let ip = 1; ip <= 48; ip++) {
+      const i = l.find(ip * 0x10001, -1, 0);
+      if (ip % 3 === 0) expect(i).toBe(-1);
+      else expect(l.last(i)).toBe(ip);
+    }
+    expect(l.size).toBe(48 - 16);
+  });
+
+  it('agrees with a Map model through adds, updates and removals', () => {
     const op = fc.record({
       ip: fc.integer({ min: 0, max: 300 }),
       mac: fc.integer({ min: 0, max: 3 }),
       del: fc.boolean(),
-      // Mostly hosts without sources (v2 reports), so the list storage is shorter than the member list.
-      list: fc.oneof({ weight: 4, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 3 }) }),
+      // Mostly hosts without sources (v2 reports); some lists too long for the slot.
+      list: fc.oneof(
+        { weight: 4, arbitrary: fc.constant([]) },
+        { weight: 2, arbitrary: fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 3 }) },
+        { weight: 1, arbitrary: fc.array(fc.integer({ min: 1, max: 99 }), { minLength: 7, maxLength: 14 }) },
+      ),
       text: fc.option(fc.string({ maxLength: 3 }), { nil: undefined }),
     });
     fc.assert(
@@ -90,12 +116,13 @@ describe('MemberList', () => {
           }
         }
         expect(l.size).toBe(model.size);
+        expect(l.positions()).toHaveLength(model.size);
         for (const [key, want] of model) {
           const [ip, mac] = key.startsWith('0/') ? [0, Number(key.slice(2))] : [Number(key), 0];
           const i = l.find(ip, 0, mac);
           expect(i).toBeGreaterThanOrEqual(0);
           expect(l.last(i)).toBe(want.last);
-          expect((l.list(i) ?? []).slice(0, l.listCount(i))).toEqual(want.list);
+          expect(l.sources(i)).toEqual(want.list);
           expect(l.text(i)).toBe(want.text);
         }
       }),
