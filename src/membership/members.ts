@@ -186,7 +186,13 @@ export class MemberList {
     }
     const lists = (this.overflow ??= []);
     while (lists.length <= i) lists.push(null);
-    lists[i] = src.slice(0, n);
+    // A long list is usually refreshed with as long a one: its array is reused.
+    let own = lists[i]!;
+    if (own === null) own = lists[i] = [];
+    for (let k = 0; k < n; k++) {
+      if (k < own.length) own[k] = src[k]!;
+      else own.push(src[k]!);
+    }
   }
 
   private setText(i: number, text: string | undefined): void {
@@ -227,7 +233,8 @@ export class MemberList {
       if (old[from + META] === 0) continue;
       let p = home(old[from + IP]!, old[from + MAC_HI]!, old[from + MAC_LO]!) & this.mask;
       while (a[p * SLOT + META] !== 0) p = (p + 1) & this.mask;
-      a.set(old.subarray(from, from + SLOT), p * SLOT);
+      const to = p * SLOT;
+      for (let k = 0; k < SLOT; k++) a[to + k] = old[from + k]!;
       if (oldOverflow !== null && q < oldOverflow.length && oldOverflow[q] !== null) {
         while (this.overflow!.length <= p) this.overflow!.push(null);
         this.overflow![p] = oldOverflow[q]!;
