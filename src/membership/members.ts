@@ -31,7 +31,8 @@ const LAST_F64 = 3;
 const LIST = 8;
 /** Sources kept in the slot itself. */
 const INLINE = 8;
-const INITIAL_SLOTS = 8;
+/** 16 slots (1 KiB): 12 members before the first growth (a group of 10 hosts never grows). */
+const INITIAL_SLOTS = 16;
 
 export class MemberList {
   private i32: Int32Array;
