@@ -27,16 +27,20 @@
  *   INCLUDE({}), as section 3.2 puts the "non-existent" state); a host leaves the list on a v2 leave or a record
  *   that leaves it INCLUDE({}), and with the group entry otherwise.
  *
- * Hand-optimised for `replay --table` (the 1M-frame benchmark capture has 100k IGMP messages): the table works on
+ * Hand-optimised for `replay --table` (the 1M-frame benchmark capture has 150k IGMP messages): the table works on
  * numbers, as the wire has them. Its input is a WireMessage (./message.ts: addresses as signed 32-bit numbers, the
  * records in typed arrays), which replay fills from the decoder's views; MembershipMessage, the text form, is
- * converted on the way in. Groups, queriers and source records are keyed by address numbers, members are kept in
- * an open-addressing table of member records (./members.ts), source records in a SourceTable (./sources.ts); text is made only for events
- * and snapshots. Measured over the benchmark capture's IGMP frames held in memory (medians of 9 warm rounds):
- * 163 ms -> 67-73 ms a pass against text keys; state for 100,000 groups x 10 members 250 MB -> ~100 MB.
- * In a real replay most of the table's cost is V8 getting the code optimised (the first ~10k messages ran at 5-30
- * us each, later ones at ~0.5 us): so all reports take one road (onGroupRecord), the expiry path is run once at
- * construction (warmExpiry), and rarely taken branches are kept out of the hot functions.
+ * converted on the way in. Groups, queriers and source records are keyed by address numbers, members are records in
+ * the slots of an open-addressing table (./members.ts), source records in a SourceTable (./sources.ts); text is
+ * made only for events and snapshots. Measured over the benchmark capture's IGMP frames held in memory (medians of
+ * 9 warm rounds): 163 ms -> 67-73 ms a pass against text keys; state for 100,000 groups x 10 members 250 MB ->
+ * 62 MB. In a real replay the table's cost is three things (2026-12-02, 2-core VM, in-process, paired runs): V8
+ * getting its code optimised (~130 ms: the first ~10k messages run at 5-30 us each; its compiler threads compete
+ * with the replay's on two cores: with `node --v8-pool-size=1` the same replay took ~100 ms less), cache misses on
+ * the state while the capture streams through the caches (~1.3 us a message warm, against ~0.7 us when the capture
+ * holds only the IGMP frames), and the table's text at the end. Hence: all reports take one road (onGroupRecord),
+ * the expiry path is run once at construction (warmExpiry), rarely taken branches are kept out of the hot
+ * functions, a member report touches one cache line, and the text table names only a group's first members.
  */
 import { ipv4ToString, parseIpv4 } from '../wire/addr.js';
 import { AddrTextCache } from '../wire/addr-text-cache.js';
