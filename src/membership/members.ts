@@ -158,7 +158,7 @@ export class MemberList {
     const n = this.i32[i * SLOT + LIST_N]!;
     return n <= INLINE ? this.i32[i * SLOT + LIST + k]! : this.overflow![i]![k]!;
   }
-  /** The member's sources, as a new array (tests, snapshots). */
+  /** The member's sources, as a new array (for tests and debugging). */
   sources(i: number): number[] {
     const out: number[] = [];
     for (let k = 0; k < this.listCount(i); k++) out.push(this.source(i, k));

@@ -1145,8 +1145,7 @@ export class MembershipTable {
     let anonymous = false;
     for (let k = 0; k < n && !anonymous; k++) anonymous = ms.ip(pos[k]!) === 0;
     if (anonymous || n > MAX_SORT_POSITION) {
-      // By address, then MAC (none first): the colon form's text order is the number order.
-      return pos.sort((a, b) => (ms.ip(a) >>> 0) - (ms.ip(b) >>> 0) || ms.macHi(a) - ms.macHi(b) || (ms.macLo(a) >>> 0) - (ms.macLo(b) >>> 0));
+      return pos.sort((a, b) => compareMembers(ms, a, b));
     }
     // Addresses are distinct here: sort (address, slot) keys.
     const addrs = this.sortIps;
@@ -1232,14 +1231,8 @@ function near(seen: number, expected: number): boolean {
 }
 
 /** Member order: by address, then MAC (none first; the colon form's text order is the number order). */
-function memberBefore(ms: MemberList, a: number, b: number): boolean {
-  const ia = ms.ip(a) >>> 0;
-  const ib = ms.ip(b) >>> 0;
-  if (ia !== ib) return ia < ib;
-  const ha = ms.macHi(a);
-  const hb = ms.macHi(b);
-  if (ha !== hb) return ha < hb;
-  return ms.macLo(a) >>> 0 < ms.macLo(b) >>> 0;
+function compareMembers(ms: MemberList, a: number, b: number): number {
+  return (ms.ip(a) >>> 0) - (ms.ip(b) >>> 0) || ms.macHi(a) - ms.macHi(b) || (ms.macLo(a) >>> 0) - (ms.macLo(b) >>> 0);
 }
 
 /** The positions of the first `k` members in member order (one pass, no sort of the whole group). */
@@ -1247,9 +1240,9 @@ function firstMembers(ms: MemberList, k: number): number[] {
   const out: number[] = [];
   for (let p = 0; p < ms.capacity; p++) {
     if (!ms.used(p)) continue;
-    if (out.length === k && !memberBefore(ms, p, out[k - 1]!)) continue;
+    if (out.length === k && compareMembers(ms, p, out[k - 1]!) >= 0) continue;
     let j = out.length < k ? out.length : k - 1;
-    while (j > 0 && memberBefore(ms, p, out[j - 1]!)) {
+    while (j > 0 && compareMembers(ms, p, out[j - 1]!) < 0) {
       out[j] = out[j - 1]!;
       j--;
     }
