@@ -78,9 +78,7 @@ export class MemberList {
   add(ip: number, macHi: number, macLo: number, version: number, mode: number, last: number, src: readonly number[], n: number, text: string | undefined): void {
     if ((this.n + 1) * 4 > this.capacity * 3) this.resize(this.capacity * 2);
     const a = this.i32;
-    const mask = this.mask;
-    let p = home(ip, macHi, macLo) & mask;
-    while (a[p * SLOT + META] !== 0) p = (p + 1) & mask;
+    const p = this.freeSlot(ip, macHi, macLo);
     const s = p * SLOT;
     a[s + IP] = ip;
     a[s + MAC_LO] = macLo;
@@ -186,10 +184,9 @@ export class MemberList {
       return;
     }
     const lists = (this.overflow ??= []);
-    while (lists.length <= i) lists.push(null);
     // A long list is usually refreshed with as long a one: its array is reused.
-    let own = lists[i]!;
-    if (own === null) own = lists[i] = [];
+    let own = i < lists.length ? lists[i]! : null;
+    if (own === null) putAt(lists, i, (own = []), null);
     for (let k = 0; k < n; k++) {
       if (k < own.length) own[k] = src[k]!;
       else own.push(src[k]!);
@@ -197,25 +194,30 @@ export class MemberList {
   }
 
   private setText(i: number, text: string | undefined): void {
-    const texts = (this.texts ??= []);
-    while (texts.length <= i) texts.push(undefined);
-    texts[i] = text;
+    putAt((this.texts ??= []), i, text, undefined);
   }
 
-  /** The side arrays' entries of slot `from` now belong to slot `to` (a backward shift or a resize moved it). */
+  /** The side arrays' entries of slot `from` now belong to slot `to` (a backward shift moved the member). */
   private moveSide(from: number, to: number): void {
     const o = this.overflow;
     if (o !== null && from < o.length) {
-      while (o.length <= to) o.push(null);
-      o[to] = o[from]!;
+      putAt(o, to, o[from]!, null);
       o[from] = null;
     }
     const t = this.texts;
     if (t !== null && from < t.length) {
-      while (t.length <= to) t.push(undefined);
-      t[to] = t[from];
+      putAt(t, to, t[from], undefined);
       t[from] = undefined;
     }
+  }
+
+  /** Where a new member with this key goes: the first empty slot of its probe run. */
+  private freeSlot(ip: number, macHi: number, macLo: number): number {
+    const a = this.i32;
+    const mask = this.mask;
+    let p = home(ip, macHi, macLo) & mask;
+    while (a[p * SLOT + META] !== 0) p = (p + 1) & mask;
+    return p;
   }
 
   private resize(slots: number): void {
@@ -232,17 +234,20 @@ export class MemberList {
     for (let q = 0; q < oldCap; q++) {
       const from = q * SLOT;
       if (old[from + META] === 0) continue;
-      let p = home(old[from + IP]!, old[from + MAC_HI]!, old[from + MAC_LO]!) & this.mask;
-      while (a[p * SLOT + META] !== 0) p = (p + 1) & this.mask;
+      const p = this.freeSlot(old[from + IP]!, old[from + MAC_HI]!, old[from + MAC_LO]!);
       const to = p * SLOT;
       for (let k = 0; k < SLOT; k++) a[to + k] = old[from + k]!;
-      if (oldOverflow !== null && q < oldOverflow.length && oldOverflow[q] !== null) {
-        while (this.overflow!.length <= p) this.overflow!.push(null);
-        this.overflow![p] = oldOverflow[q]!;
-      }
+      if (oldOverflow !== null && q < oldOverflow.length && oldOverflow[q] !== null) putAt(this.overflow!, p, oldOverflow[q]!, null);
       if (oldTexts !== null && q < oldTexts.length) this.setText(p, oldTexts[q]);
     }
   }
+}
+
+/** arr[i] = v, filling the slots before i with `empty` (never a holey array: a hole check on every read). */
+function putAt<T>(arr: T[], i: number, v: T, empty: T): void {
+  while (arr.length < i) arr.push(empty);
+  if (i < arr.length) arr[i] = v;
+  else arr.push(v);
 }
 
 /** A member's key mixed into the hash's low bits (Fibonacci hashing, the high bits folded down); 0.0.0.0 by MAC. */
