@@ -90,9 +90,11 @@ export class StreamStats {
     this.recordPlain(size, arrivalUs);
     const seen = this.seen!;
     if (this.highest < 0) {
-      this.base = this.highest = sequence;
+      // The extended count starts one 2^32 cycle up, so a datagram sent before the first one to arrive (reordered
+      // behind it) still has a place when the 32-bit sequence wrapped in between (2^32 - 3 arriving after 0).
+      this.base = this.highest = sequence + TWO32;
       this.unique = 1;
-      setBit(seen, sequence);
+      setBit(seen, this.highest);
     } else {
       const diff = (sequence - (this.highest % TWO32)) | 0;
       const ext = this.highest + diff;

@@ -71,6 +71,14 @@ describe('StreamStats sequence accounting', () => {
     expect(s.summary().firstSeq).toBe(0);
   });
 
+  it('a datagram sent before the first arrival, across the 32-bit wrap, still counts the gap (regression)', () => {
+    // fast-check found it: 2^32 - 3 arrives after 0 (the sequence wrapped); 2^32 - 2 and 2^32 - 1 were lost.
+    const s = feed([0x1_0000_0000, 0xffff_fffd]);
+    expect([s.lost, s.reordered, s.duplicates]).toEqual([2, 1, 0]);
+    expect(s.summary().firstSeq).toBe(0xffff_fffd);
+    expect(s.summary().lastSeq).toBe(0);
+  });
+
   it('agrees with the Set model on random loss, duplication and bounded reordering', () => {
     fc.assert(
       fc.property(
