@@ -8,5 +8,8 @@ if (!existsSync(main)) {
   process.stderr.write('mcast: not built yet (dist/ is missing); run `npm ci` or `npm run build` first\n');
   process.exit(1);
 }
-const { run } = await import(main);
-process.exitCode = await run(process.argv);
+const { run, canExitNow } = await import(main);
+const code = await run(process.argv);
+// A one-shot command that is done leaves the event loop only V8's housekeeping (src/cli/exit.ts): end now.
+if (canExitNow()) process.exit(code);
+process.exitCode = code;

@@ -7,6 +7,8 @@ import { Command, CommanderError } from 'commander';
 import { McastError, UsageError } from '../errors.js';
 import { registerCommands } from './commands.js';
 
+export { canExitNow } from './exit.js';
+
 export const VERSION = '0.1.0';
 
 export async function buildProgram(argv: string[]): Promise<Command> {

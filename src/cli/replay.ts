@@ -5,6 +5,7 @@ import { LineSink } from '../format/sink.js';
 import { groupArg, intArg, ipv4Arg, numberArg } from './args.js';
 import { UsageError } from '../errors.js';
 import { MembershipObserver, type AtTime } from '../replay/membership.js';
+import { markDone } from './exit.js';
 import type { TimerOptions } from '../membership/index.js';
 
 function atArg(text: string): AtTime {
@@ -72,5 +73,6 @@ export function registerReplay(program: Command): void {
         (s) => process.stderr.write(`${s}\n`),
       );
       process.exitCode = report.fileError !== null ? 1 : 0;
+      markDone();
     });
 }

@@ -83,6 +83,21 @@ describe('mcast replay', () => {
     expect(r.err).toMatch(/^mcast: .*cut\.pcapng: pcapng: .*byte \d+/);
     expect(r.err).not.toMatch(/at .*\.js:\d+/);
   });
+  it('exits as soon as it is done (src/cli/exit.ts) with every line written: many output batches through a pipe', () => {
+    // kernel-any.pcap's records 60 times over (a valid pcap: one header, then records): ~2 MB of --all --json,
+    // ~30 of the sink's 64 KiB batches, read by this process through a pipe while the child writes.
+    const whole = readFileSync('fixtures/kernel-any.pcap');
+    const big = join(mkdtempSync(join(tmpdir(), 'mcast-cli-')), 'big.pcap');
+    writeFileSync(big, Buffer.concat([whole.subarray(0, 24), ...Array.from({ length: 60 }, () => whole.subarray(24))]));
+    const frames = (JSON.parse(mcast(['replay', '--stats', '--json', 'fixtures/kernel-any.pcap']).out) as { frames: number }).frames;
+    const r = mcast(['replay', '--all', '--json', big]);
+    expect(r.code).toBe(0);
+    expect(r.err).toBe('');
+    expect(r.out.length).toBeGreaterThan(30 * 64 * 1024);
+    const lines = jsonLines(r.out);
+    expect(lines).toHaveLength(60 * frames);
+    expect(lines.at(-1).n).toBe(60 * frames);
+  });
   it('without the libpcap addon, replay works and --filter says it needs libpcap (one line, exit 1)', () => {
     const env = { MCAST_NATIVE: '/nonexistent/mcastpcap.node' };
     expect(mcast(['replay', 'fixtures/kernel-igmpv2.pcap'], undefined, env).code).toBe(0);
