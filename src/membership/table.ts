@@ -36,9 +36,9 @@
  * 9 warm rounds): 163 ms -> 67-73 ms a pass against text keys; state for 100,000 groups x 10 members 250 MB ->
  * 62 MB. In a real replay the table's cost is three things (2026-12-02, 2-core VM, in-process, paired runs): V8
  * getting its code optimised (~130 ms: the first ~10k messages run at 5-30 us each; its compiler threads compete
- * with the replay's on two cores: with `node --v8-pool-size=1` the same replay took ~100 ms less), cache misses on
- * the state while the capture streams through the caches (~1.3 us a message warm, against ~0.7 us when the capture
- * holds only the IGMP frames), and the table's text at the end. Hence: all reports take one road (onGroupRecord),
+ * with the replay's on two cores: with `node --v8-pool-size=1` the same replay took ~100 ms less there, 17 ms less
+ * on a 2-vCPU EPYC VM), cache misses on the state while the capture streams through the caches (~1.3 us a message
+ * warm, against ~0.7 us when the capture holds only the IGMP frames), and the table's text at the end. Hence: all reports take one road (onGroupRecord),
  * the expiry path is run once at construction (warmExpiry), rarely taken branches are kept out of the hot
  * functions, a member report touches one cache line, and the text table names only a group's first members.
  */

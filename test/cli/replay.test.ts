@@ -3,7 +3,7 @@
  * outputs, filters, exit codes and one-line errors on bad input.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -83,14 +83,16 @@ describe('mcast replay', () => {
     expect(r.err).toMatch(/^mcast: .*cut\.pcapng: pcapng: .*byte \d+/);
     expect(r.err).not.toMatch(/at .*\.js:\d+/);
   });
-  it('exits as soon as it is done (src/cli/exit.ts) with every line written: many output batches through a pipe', () => {
+  it('ends at once when done (src/cli/exit.ts) with every line written: many output batches through a pipe', () => {
     // kernel-any.pcap's records 60 times over (a valid pcap: one header, then records): ~2 MB of --all --json,
     // ~30 of the sink's 64 KiB batches, read by this process through a pipe while the child writes.
     const whole = readFileSync('fixtures/kernel-any.pcap');
-    const big = join(mkdtempSync(join(tmpdir(), 'mcast-cli-')), 'big.pcap');
+    const dir = mkdtempSync(join(tmpdir(), 'mcast-cli-'));
+    const big = join(dir, 'big.pcap');
     writeFileSync(big, Buffer.concat([whole.subarray(0, 24), ...Array.from({ length: 60 }, () => whole.subarray(24))]));
     const frames = (JSON.parse(mcast(['replay', '--stats', '--json', 'fixtures/kernel-any.pcap']).out) as { frames: number }).frames;
     const r = mcast(['replay', '--all', '--json', big]);
+    rmSync(dir, { recursive: true, force: true });
     expect(r.code).toBe(0);
     expect(r.err).toBe('');
     expect(r.out.length).toBeGreaterThan(30 * 64 * 1024);
