@@ -23,6 +23,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { SystemError, UsageError } from '../errors.js';
+import { EagainWait, isEagain } from '../io-wait.js';
 import { ipv4ToString, parseIpv4 } from '../wire/addr.js';
 import { recordTypeName, RecordTypeCode, type GroupRecordRepr } from '../wire/igmp.js';
 import { JsonSyntaxError, parseJsonLocated, type JsonValue } from './json-located.js';
@@ -169,12 +170,18 @@ export function readRecordsFile(path: string): GroupRecordRepr[] {
   try {
     fd = path === '-' ? 0 : openSync(path, 'r');
     const chunk = Buffer.alloc(64 * 1024);
+    const empty = new EagainWait();
     for (;;) {
       let n: number;
       try {
         n = readSync(fd, chunk, 0, chunk.length, null);
+        empty.done();
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+        // A non-blocking stdin with a slow writer: wait (../io-wait.ts) instead of spinning on the CPU.
+        if (isEagain(e)) {
+          empty.wait();
+          continue;
+        }
         if ((e as NodeJS.ErrnoException).code === 'EOF') break;
         throw e;
       }

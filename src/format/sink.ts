@@ -4,13 +4,15 @@
  * EAGAIN on a non-blocking pipe, so memory stays flat and `| head` ends cleanly (EPIPE ends the process quietly).
  */
 import { writeSync } from 'node:fs';
+import { EagainWait, isEagain } from '../io-wait.js';
 
 const FLUSH_AT = 64 * 1024;
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 export class LineSink {
   private parts: string[] = [];
   private size = 0;
+  /** Waits out a full non-blocking pipe (../io-wait.ts). */
+  readonly blocked = new EagainWait();
   constructor(private readonly fd: number) {}
 
   line(s: string): void {
@@ -28,13 +30,13 @@ export class LineSink {
     while (off < data.length) {
       try {
         off += writeSync(this.fd, data, off, data.length - off);
+        this.blocked.done();
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'EAGAIN') {
-          Atomics.wait(sleeper, 0, 0, 2);
+        if (isEagain(err)) {
+          this.blocked.wait();
           continue;
         }
-        if (code === 'EPIPE') process.exit(0);
+        if ((err as NodeJS.ErrnoException).code === 'EPIPE') process.exit(0);
         throw err;
       }
     }

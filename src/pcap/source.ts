@@ -3,18 +3,15 @@
  * 1.23x a C libpcap reader; readFileSync fails past 2 GiB and createReadStream allocates a Buffer per chunk).
  *
  * Works the same on a regular file, a pipe or a terminal: reads are sequential (position null), so nothing seeks.
- * A non-blocking descriptor (stdin after libuv touched it) answers EAGAIN when the writer is slow: we sleep a few
- * milliseconds with Atomics.wait and retry. A read of 0 bytes is the end of the input.
+ * A non-blocking descriptor (stdin after libuv touched it) answers EAGAIN when the writer is slow: we sleep (50 us,
+ * doubling up to 2 ms: ../io-wait.ts) and retry. A read of 0 bytes is the end of the input.
  */
 import * as fs from 'node:fs';
 import { SystemError } from '../errors.js';
-
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+import { EagainWait, isEagain } from '../io-wait.js';
 
 /** Counters for tests and diagnostics: how often a read met EAGAIN and waited. */
 export const readStats = { eagainWaits: 0 };
-/** Milliseconds to wait after EAGAIN before reading again. */
-const EAGAIN_WAIT_MS = 2;
 
 function errCode(e: unknown): string | undefined {
   return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
@@ -33,6 +30,8 @@ export class ByteSource {
   readonly fd: number;
   private readonly maxSize: number;
   private readonly name: string;
+  /** Waits out an empty non-blocking pipe (../io-wait.ts). */
+  private readonly empty = new EagainWait();
 
   constructor(fd: number, initialSize: number, maxSize: number, name: string) {
     this.fd = fd;
@@ -117,13 +116,14 @@ export class ByteSource {
     for (;;) {
       try {
         const n = fs.readSync(this.fd, this.buf, this.end, this.buf.length - this.end, null);
+        this.empty.done();
         this.end += n;
         return n;
       } catch (e) {
         const code = errCode(e);
-        if (code === 'EAGAIN' || code === 'EWOULDBLOCK') {
+        if (isEagain(e)) {
           readStats.eagainWaits++;
-          Atomics.wait(sleepCell, 0, 0, EAGAIN_WAIT_MS);
+          this.empty.wait();
           continue;
         }
         if (code === 'EINTR') continue;

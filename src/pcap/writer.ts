@@ -13,6 +13,7 @@
  */
 import * as fs from 'node:fs';
 import { SystemError } from '../errors.js';
+import { EagainWait, isEagain } from '../io-wait.js';
 import { BlockType, BYTE_ORDER_MAGIC, MAX_CAPLEN, OptionCode, PCAP, PCAPNG, PcapMagic } from './constants.js';
 import { secToTicks, TSRESOL_NSEC, type Ticks64 } from './timestamp.js';
 
@@ -36,7 +37,6 @@ export interface CaptureWriterOptions {
 
 const DEFAULT_OUT_BUFFER = 1024 * 1024;
 const MIN_OUT_BUFFER = MAX_CAPLEN + 64;
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 const utf8 = new TextEncoder();
 
 function errCode(e: unknown): string | undefined {
@@ -65,6 +65,8 @@ export class CaptureWriter {
   private closed = false;
   private readonly snaplens: number[] = [];
   private readonly ticks: Ticks64 = { hi: 0, lo: 0 };
+  /** Waits out a full non-blocking pipe (`-w -` into a pipe). */
+  private readonly blocked = new EagainWait();
 
   /** Opens a path ('-' = stdout) or takes an open file descriptor (left open by close()), and writes the header. */
   static create(pathOrFd: string | number, opts: CaptureWriterOptions): CaptureWriter {
@@ -233,10 +235,11 @@ export class CaptureWriter {
     while (p < this.pos) {
       try {
         p += fs.writeSync(this.fd, this.out, p, this.pos - p);
+        this.blocked.done();
       } catch (e) {
         const code = errCode(e);
-        if (code === 'EAGAIN' || code === 'EWOULDBLOCK') {
-          Atomics.wait(sleepCell, 0, 0, 2);
+        if (isEagain(e)) {
+          this.blocked.wait();
           continue;
         }
         if (code === 'EINTR') continue;
