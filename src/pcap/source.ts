@@ -3,8 +3,8 @@
  * 1.23x a C libpcap reader; readFileSync fails past 2 GiB and createReadStream allocates a Buffer per chunk).
  *
  * Works the same on a regular file, a pipe or a terminal: reads are sequential (position null), so nothing seeks.
- * A non-blocking descriptor (stdin after libuv touched it) answers EAGAIN when the writer is slow: we sleep (50 us,
- * doubling up to 2 ms: ../io-wait.ts) and retry. A read of 0 bytes is the end of the input.
+ * A non-blocking descriptor (stdin after libuv touched it) answers EAGAIN when the writer is slow: we retry at once
+ * a few times, then sleep 50 us doubling up to 2 ms (../io-wait.ts). A read of 0 bytes is the end of the input.
  */
 import * as fs from 'node:fs';
 import { SystemError } from '../errors.js';
