@@ -47,8 +47,13 @@ export class EagainWait {
   }
 }
 
+/** The `code` of a system error (EAGAIN, EINTR, ...), or undefined. */
+export function errnoCode(e: unknown): string | undefined {
+  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
+}
+
 /** Whether an error from fs.readSync/writeSync means "try again later" (EAGAIN, or EWOULDBLOCK where they differ). */
 export function isEagain(e: unknown): boolean {
-  const code = typeof e === 'object' && e !== null && 'code' in e ? (e as { code: unknown }).code : undefined;
+  const code = errnoCode(e);
   return code === 'EAGAIN' || code === 'EWOULDBLOCK';
 }

@@ -8,14 +8,10 @@
  */
 import * as fs from 'node:fs';
 import { SystemError } from '../errors.js';
-import { EagainWait, isEagain } from '../io-wait.js';
+import { EagainWait, errnoCode, isEagain } from '../io-wait.js';
 
 /** Counters for tests and diagnostics: how often a read met EAGAIN and waited. */
 export const readStats = { eagainWaits: 0 };
-
-function errCode(e: unknown): string | undefined {
-  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
-}
 
 export class ByteSource {
   /** The buffer; the unconsumed bytes are buf[start, end). Replaced only when it grows. */
@@ -120,7 +116,7 @@ export class ByteSource {
         this.end += n;
         return n;
       } catch (e) {
-        const code = errCode(e);
+        const code = errnoCode(e);
         if (isEagain(e)) {
           readStats.eagainWaits++;
           this.empty.wait();

@@ -13,7 +13,7 @@
  */
 import * as fs from 'node:fs';
 import { SystemError } from '../errors.js';
-import { EagainWait, isEagain } from '../io-wait.js';
+import { EagainWait, errnoCode, isEagain } from '../io-wait.js';
 import { BlockType, BYTE_ORDER_MAGIC, MAX_CAPLEN, OptionCode, PCAP, PCAPNG, PcapMagic } from './constants.js';
 import { secToTicks, TSRESOL_NSEC, type Ticks64 } from './timestamp.js';
 
@@ -38,10 +38,6 @@ export interface CaptureWriterOptions {
 const DEFAULT_OUT_BUFFER = 1024 * 1024;
 const MIN_OUT_BUFFER = MAX_CAPLEN + 64;
 const utf8 = new TextEncoder();
-
-function errCode(e: unknown): string | undefined {
-  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
-}
 
 function pad4(n: number): number {
   return (n + 3) & ~3;
@@ -237,7 +233,7 @@ export class CaptureWriter {
         p += fs.writeSync(this.fd, this.out, p, this.pos - p);
         this.blocked.done();
       } catch (e) {
-        const code = errCode(e);
+        const code = errnoCode(e);
         if (isEagain(e)) {
           this.blocked.wait();
           continue;

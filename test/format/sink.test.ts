@@ -2,8 +2,7 @@
  * LineSink and the EAGAIN wait under it (src/io-wait.ts): a non-blocking pipe whose reader is late gets every
  * line, in order; the wait retries at once a few times, then sleeps.
  */
-import { spawn } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
